@@ -1,0 +1,25 @@
+/**
+ * Benchmarks: `npm run --silent bench -- <name> [options]`. Each lives in scripts/bench/<name>.ts
+ * and exports `run(argv): Promise<number>`. Results go to stdout (JSON with --json); figures
+ * quoted in docs/BENCHMARKS.md come from these scripts. Benchmarks are never tests.
+ */
+const benches: Record<string, string> = {
+  extract: "DELF extraction time per pyramid and per scale, GFLOP/s, heap",
+  kernels: "nearest neighbours + RANSAC kernels vs plain TypeScript",
+  memory: "peak wasm + JS heap of a full /v1/match-equivalent in a fresh runtime",
+  load: "HTTP load against a running service (loopback only)",
+};
+
+const [name, ...argv] = process.argv.slice(2);
+if (!name || !(name in benches)) {
+  const lines = Object.entries(benches).map(([n, what]) => `  ${n.padEnd(10)} ${what}`);
+  process.stderr.write(`usage: npm run --silent bench -- <name> [options]\n\n${lines.join("\n")}\n`);
+  process.exit(name ? 2 : 0);
+}
+try {
+  const bench = (await import(`./bench/${name}.ts`)) as { run(argv: string[]): Promise<number> };
+  process.exitCode = await bench.run(argv);
+} catch (error) {
+  process.stderr.write(`${name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

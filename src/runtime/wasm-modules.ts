@@ -1,0 +1,16 @@
+/**
+ * Every compiled WebAssembly module the pipeline needs. Workers forbid compiling wasm from bytes,
+ * so the Worker imports them as modules (wasm-modules.worker.ts) while Node compiles the same
+ * files from disk (wasm-modules.node.ts). Everything downstream only sees this record.
+ */
+export interface WasmModules {
+  /** @tensorflow/tfjs-backend-wasm's SIMD binary (single-threaded). */
+  tfjsSimd: WebAssembly.Module;
+  /** The AssemblyScript kernels (build/kernels.wasm). */
+  kernels: WebAssembly.Module;
+  /** Image codecs (@jsquash). */
+  jpegDecoder: WebAssembly.Module;
+  pngDecoder: WebAssembly.Module;
+  webpDecoder: WebAssembly.Module;
+  resize: WebAssembly.Module;
+}
