@@ -1,0 +1,95 @@
+/**
+ * A loaded DELF v1 model: BatchNorm folded into the convs (float32, at load time) and uploaded to
+ * tfjs once; PCA parameters kept in JS (only the first PCA_DIM projection rows are needed).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { TensorMap } from "../model/model-directory";
+import { delfCheckpointTensors, PCA_TENSORS, PCA_VARIANCES } from "../model/delf-tensors";
+import { foldBatchNorm } from "./batch-norm";
+import { FEATURE_DEPTH, PCA_DIM } from "./constants";
+import type { PcaParameters } from "./descriptors";
+import { DelfError } from "./errors";
+import { allConvs, delfNetworkSpec, type ConvSpec, type NetworkSpec } from "./layers";
+import { syntheticModelTensors } from "./synthetic";
+
+/** One conv with folded weights on the tfjs backend. 1×1 convs are stored as [in, out] matrices. */
+export interface UploadedConv {
+  spec: ConvSpec;
+  /** [k, k, in, out] for k > 1, [in, out] for 1×1 (run as a matMul). */
+  filter: tf.Tensor;
+  bias: tf.Tensor1D;
+}
+
+export interface DelfModel {
+  trained: boolean;
+  source: string;
+  /** Number of tensors the model was built from (222 checkpoint + PCA). */
+  tensorCount: number;
+  spec: NetworkSpec;
+  /** Uploaded convs by checkpoint scope. */
+  convs: Map<string, UploadedConv>;
+  pca: PcaParameters;
+  dispose(): void;
+}
+
+function tensor(tensors: TensorMap, name: string, shape?: number[]): Float32Array {
+  const t = tensors.get(name);
+  if (!t) throw new DelfError("invalid_model", `model has no tensor ${name}`);
+  const count = t.shape.reduce((a, b) => a * b, 1);
+  if (count !== t.values.length || (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))))
+    throw new DelfError("invalid_model", `tensor ${name} has shape [${t.shape.join(",")}]`);
+  return t.values;
+}
+
+function foldConv(tensors: TensorMap, spec: ConvSpec): { weights: Float32Array; bias: Float32Array } {
+  const shape = [spec.kernel, spec.kernel, spec.inChannels, spec.outChannels];
+  const weights = tensor(tensors, `${spec.scope}/weights`, shape);
+  if (!spec.batchNorm) return { weights, bias: tensor(tensors, `${spec.scope}/biases`, [spec.outChannels]) };
+  const bn = (p: string) => tensor(tensors, `${spec.scope}/BatchNorm/${p}`, [spec.outChannels]);
+  return foldBatchNorm(weights, {
+    gamma: bn("gamma"),
+    beta: bn("beta"),
+    movingMean: bn("moving_mean"),
+    movingVariance: bn("moving_variance"),
+  });
+}
+
+/**
+ * Folds and uploads a model from checkpoint-named tensors (a model directory's TensorMap).
+ * The TensorMap is not retained; callers may drop it afterwards.
+ */
+export function createDelfModel(tensors: TensorMap, meta: { trained: boolean; source: string }): DelfModel {
+  const spec = delfNetworkSpec();
+  const convs = new Map<string, UploadedConv>();
+  const dispose = () => {
+    for (const c of convs.values()) tf.dispose([c.filter, c.bias]);
+    convs.clear();
+  };
+  try {
+    for (const c of allConvs(spec)) {
+      const { weights, bias } = foldConv(tensors, c);
+      const shape = c.kernel === 1 ? [c.inChannels, c.outChannels] : [c.kernel, c.kernel, c.inChannels, c.outChannels];
+      convs.set(c.scope, { spec: c, filter: tf.tensor(weights, shape, "float32"), bias: tf.tensor1d(bias, "float32") });
+    }
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  const projection = tensor(tensors, PCA_TENSORS[1].name, PCA_TENSORS[1].shape);
+  const variances = tensors.has(PCA_VARIANCES.name) ? tensor(tensors, PCA_VARIANCES.name, PCA_VARIANCES.shape) : null;
+  const pca: PcaParameters = {
+    mean: tensor(tensors, PCA_TENSORS[0].name, PCA_TENSORS[0].shape).slice(),
+    projection: projection.slice(0, PCA_DIM * FEATURE_DEPTH),
+    inDim: FEATURE_DEPTH,
+    outDim: PCA_DIM,
+    variances: variances ? variances.slice(0, PCA_DIM) : null,
+  };
+  const tensorCount = delfCheckpointTensors().length + PCA_TENSORS.length + (variances ? 1 : 0);
+  return { trained: meta.trained, source: meta.source, tensorCount, spec, convs, pca, dispose };
+}
+
+/** The deterministic synthetic model for `seed` (trained: false, source "synthetic:<seed>"). */
+export function syntheticDelfModel(seed: number): DelfModel {
+  const tensors: TensorMap = new Map(syntheticModelTensors(seed).map((t) => [t.name, { shape: t.shape, values: t.values }]));
+  return createDelfModel(tensors, { trained: false, source: `synthetic:${seed}` });
+}
