@@ -1,0 +1,37 @@
+// Runs INSIDE workerd: the image pipeline (header, decode, orientation, fit) with the codec modules
+// imported the way the deployed Worker imports them, giving the same bytes as Node.
+import { describe, expect, it } from "vitest";
+import { workerWasmModules } from "../../src/runtime/wasm-modules.worker";
+import { decodeImage } from "../../src/image/decode";
+import { fitImage } from "../../src/image/fit";
+import { ImageError } from "../../src/image/errors";
+import { embeddedBytes, pipelineDigest } from "../node/image/embedded";
+
+/** The same literal as test/node/image/embedded.test.ts: identical pixels in both runtimes. */
+const NODE_DIGEST = "9308a49f286cd379f44aba104311b1cd9287ec7f5f57a3fa1319e3f87943807e";
+
+describe("image pipeline inside workerd", () => {
+  it("decodes JPEG (EXIF 6), WebP and PNG and fits them to exactly the bytes Node produces", async () => {
+    expect(navigator.userAgent).toBe("Cloudflare-Workers");
+    expect(await pipelineDigest(workerWasmModules)).toBe(NODE_DIGEST);
+  });
+
+  it("applies EXIF orientation 6 and the tutorial crop", async () => {
+    const decoded = await decodeImage(embeddedBytes("jpeg"), workerWasmModules);
+    expect([decoded.type, decoded.originalWidth, decoded.originalHeight]).toEqual(["jpeg", 60, 80]);
+    const fitted = await fitImage(decoded.pixels, 256, workerWasmModules);
+    expect(fitted.description.crop).toEqual({ x: 0, y: 10, width: 60, height: 60 });
+    expect(fitted.toOriginal(-0.5, -0.5)).toEqual([-0.5, 9.5]);
+  });
+
+  it("refuses a huge declared PNG from its header and a truncated PNG with typed errors", async () => {
+    const png = embeddedBytes("png");
+    const huge = png.slice(0, 33);
+    new DataView(huge.buffer).setUint32(16, 100000);
+    new DataView(huge.buffer).setUint32(20, 100000);
+    await expect(decodeImage(huge, workerWasmModules)).rejects.toMatchObject({ code: "image_too_large", status: 413 });
+    const err = await decodeImage(png.subarray(0, png.length - 40), workerWasmModules).catch((e) => e);
+    expect(err).toBeInstanceOf(ImageError);
+    expect(err.code).toBe("image_decode_failed");
+  });
+});
