@@ -3,6 +3,8 @@
  * and exports `run(argv): Promise<number>`. Results go to stdout (JSON with --json); figures
  * quoted in docs/BENCHMARKS.md come from these scripts. Benchmarks are never tests.
  */
+export {};
+
 const benches: Record<string, string> = {
   extract: "DELF extraction time per pyramid and per scale, GFLOP/s, heap",
   kernels: "nearest neighbours + RANSAC kernels vs plain TypeScript",

@@ -3,6 +3,8 @@
  * Each command lives in scripts/commands/<command>.ts and exports `run(argv): Promise<number>`
  * (the exit code). Output contracts of the commands are documented in the README.
  */
+export {};
+
 const commands: Record<string, string> = {
   extract: "DELF features of one image (JSON)",
   "export-weights": "write a model directory (synthetic weights)",

@@ -1,8 +1,8 @@
-/** The Worker entry: the Hono app over the wasm modules wrangler bundles. */
+/** The Worker entry: the Hono app over the Worker platform (bundled wasm, Static Assets model). */
 import { createApp } from "./http/app";
-import { workerWasmModules } from "./runtime/wasm-modules.worker";
+import { workerPlatform } from "./worker-platform";
 
-const app = createApp({ wasmModules: async () => workerWasmModules });
+const app = createApp(workerPlatform());
 
 export default app;
 export type AppType = typeof app;

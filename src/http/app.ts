@@ -1,23 +1,39 @@
 /**
- * Builds the Hono app. The front door (Worker entry or Node) passes a Platform: how to get the
- * compiled wasm modules, and anything else that differs between workerd and Node.
+ * Builds the Hono app over a Platform (how the isolate's context is built). Routes, in data-flow
+ * order: /v1/match (images → features → matches), /v1/features, /v1/verify, plus health, model,
+ * the OpenAPI document and the web page.
  */
 import { Hono } from "hono";
-import { ApiError, errorBody } from "./errors";
+import { ApiError, errorBody, toApiError } from "./errors";
+import { apiKeyAuth, rateLimit, requestBodyLimit } from "./middleware";
 import { healthRoutes } from "./routes/health";
+import { modelRoutes } from "./routes/model";
+import { matchRoutes } from "./routes/match";
+import { featuresRoutes } from "./routes/features";
+import { verifyRoutes } from "./routes/verify";
+import { openApiRoutes } from "./routes/openapi";
+import { pageRoutes } from "./routes/page";
+import type { Bindings } from "./bindings";
 import type { Platform } from "./platform";
 
 export function createApp(platform: Platform) {
-  const app = new Hono()
-    .route("/", healthRoutes(platform));
+  const app = new Hono<{ Bindings: Bindings }>();
+  app.use("/v1/*", apiKeyAuth, rateLimit, requestBodyLimit);
+  const routes = app
+    .route("/", healthRoutes(platform))
+    .route("/", modelRoutes(platform))
+    .route("/", matchRoutes(platform))
+    .route("/", featuresRoutes(platform))
+    .route("/", verifyRoutes(platform))
+    .route("/", openApiRoutes())
+    .route("/", pageRoutes());
 
-  app.notFound((c) => c.json(errorBody(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`)), 404));
+  app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err), err.status);
-    console.error("unhandled error", err);
-    return c.json(errorBody(new ApiError(500, "internal_error", "internal error")), 500);
+    const error = toApiError(err);
+    return c.json(errorBody(error), error.status);
   });
-  return app;
+  return routes;
 }
 
 export type App = ReturnType<typeof createApp>;

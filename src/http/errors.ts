@@ -1,33 +1,40 @@
 /**
- * The one error type the HTTP layer renders: a stable machine-readable `code`, an HTTP status and
- * a human message. Every failure a client can cause maps to one of these codes.
+ * The one error shape the API returns: `{"error":{"code","message"}}` with a stable
+ * machine-readable `code` and the right status. Errors thrown below the HTTP layer carry a `code`
+ * (ImageError, ModelUnavailableError, invalid options/features …); `toApiError` maps them here.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-export type ErrorCode =
-  | "invalid_options"
-  | "invalid_json"
-  | "invalid_request"
-  | "image_decode_failed"
-  | "payload_too_large"
-  | "image_too_large"
-  | "unsupported_media_type"
-  | "unauthorized"
-  | "not_found"
-  | "method_not_allowed"
-  | "rate_limited"
-  | "model_unavailable"
-  | "internal_error";
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_options: 400,
+  invalid_features: 400,
+  image_decode_failed: 400,
+  image_fetch_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  image_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  model_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
   constructor(
-    readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
     super(message);
     this.name = "ApiError";
+    this.status = ERROR_STATUS[code];
   }
 }
 
@@ -39,4 +46,14 @@ export function errorBody(error: ApiError): ErrorBody {
   return {
     error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) },
   };
+}
+
+/** Maps anything thrown to an ApiError; unknown errors become 500 internal_error (and are logged). */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code in ERROR_STATUS && code !== "internal_error")
+    return new ApiError(code as ErrorCode, (error as Error).message);
+  console.error("unhandled error", error);
+  return new ApiError("internal_error", "internal error");
 }

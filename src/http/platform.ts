@@ -1,7 +1,8 @@
-import type { WasmModules } from "../runtime/wasm-modules";
+import type { ServiceContext } from "../service/context";
+import type { Bindings } from "./bindings";
 
-/** What differs between the Worker and Node front doors. */
+/** What differs between the Worker and Node front doors: how the isolate's context is built. */
 export interface Platform {
-  /** Compiled wasm modules (imported in the Worker, compiled from files in Node). */
-  wasmModules(): Promise<WasmModules>;
+  /** The isolate's (process's) service context; built once, on first use. */
+  context(env: Bindings): Promise<ServiceContext>;
 }

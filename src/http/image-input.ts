@@ -1,0 +1,116 @@
+/**
+ * Gets an image's bytes from what a client sent: a multipart file, base64 text, or an http(s) URL
+ * (bounded in time and size, redirects followed by hand so none can switch to another scheme).
+ */
+import { ApiError } from "./errors";
+import { LIMITS } from "../service/limits";
+
+export function decodeBase64Image(text: string, field: string): Uint8Array {
+  const clean = text.replace(/^data:[^,]*;base64,/, "").replace(/\s+/g, "");
+  if (clean.length > Math.ceil((LIMITS.maxImageBytes * 4) / 3) + 4)
+    throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+  if (clean.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1)
+    throw new ApiError("invalid_request", `${field}.base64 is not valid base64`);
+  let binary: string;
+  try {
+    binary = atob(clean);
+  } catch {
+    throw new ApiError("invalid_request", `${field}.base64 is not valid base64`);
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function checkUrl(text: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ApiError("invalid_request", `${field}.url is not a valid URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ApiError("invalid_request", `${field}.url must be http or https, not ${url.protocol.replace(":", "")}`);
+  if (url.username || url.password) throw new ApiError("invalid_request", `${field}.url must not carry credentials`);
+  return url;
+}
+
+/** Reads a body stream up to `maxBytes`; 413 beyond that. */
+async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number, field: string): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new ApiError("payload_too_large", `${field} is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export async function fetchImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
+  let url = checkUrl(text, field);
+  const deadline = Date.now() + LIMITS.urlTimeoutMs;
+  for (let redirects = 0; ; redirects++) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
+    try {
+      let res: Response;
+      try {
+        res = await fetchImpl(url.toString(), { redirect: "manual", signal: controller.signal, headers: { accept: "image/*" } });
+      } catch (error) {
+        const timedOut = controller.signal.aborted;
+        throw new ApiError("image_fetch_failed", `${field}.url ${timedOut ? `timed out after ${LIMITS.urlTimeoutMs} ms` : `could not be fetched: ${(error as Error).message}`}`);
+      }
+      if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
+        await res.body?.cancel();
+        if (redirects >= LIMITS.maxRedirects) throw new ApiError("image_fetch_failed", `${field}.url redirected more than ${LIMITS.maxRedirects} times`);
+        url = checkUrl(new URL(res.headers.get("location")!, url).toString(), `${field} (redirect)`);
+        continue;
+      }
+      if (!res.ok || !res.body) {
+        await res.body?.cancel();
+        throw new ApiError("image_fetch_failed", `${field}.url answered HTTP ${res.status}`);
+      }
+      const declared = Number(res.headers.get("content-length") ?? "0");
+      if (declared > LIMITS.maxImageBytes) {
+        await res.body.cancel();
+        throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${LIMITS.maxImageBytes}`);
+      }
+      return await readLimited(res.body, LIMITS.maxImageBytes, field);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A multipart field that must be exactly one file. */
+export async function multipartFile(form: FormData, field: string): Promise<Uint8Array> {
+  const values = form.getAll(field);
+  if (values.length === 0) throw new ApiError("invalid_request", `multipart field "${field}" (a file) is missing`);
+  if (values.length > 1) throw new ApiError("invalid_request", `multipart field "${field}" appears ${values.length} times`);
+  const value = values[0];
+  if (typeof value === "string") throw new ApiError("invalid_request", `multipart field "${field}" must be a file, not text`);
+  if (value.size > LIMITS.maxImageBytes) throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+  return new Uint8Array(await value.arrayBuffer());
+}
+
+/** An optional multipart text field (at most once). */
+export function multipartText(form: FormData, field: string): string | undefined {
+  const values = form.getAll(field);
+  if (values.length > 1) throw new ApiError("invalid_request", `multipart field "${field}" appears ${values.length} times`);
+  if (values.length === 0) return undefined;
+  const value = values[0];
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * Reads the bodies of /v1/match, /v1/features and /v1/verify: multipart/form-data or JSON,
+ * validated with the shared schemas. Anything malformed is a 4xx ApiError here, before any work.
+ */
+import type { HonoRequest } from "hono";
+import { ApiError } from "./errors";
+import { parseJson, validate } from "./validate";
+import { decodeBase64Image, fetchImageUrl, multipartFile, multipartText } from "./image-input";
+import {
+  ExtractOptionsSchema,
+  FeaturesJsonBodySchema,
+  MatchJsonBodySchema,
+  MatchOptionsSchema,
+  VerifyOptionsSchema,
+  type ExtractOptionsInput,
+  type MatchOptionsInput,
+  type VerifyOptionsInput,
+} from "./schemas";
+import { FeatureSetInputSchema, featureSetFromJson, type FeatureSet } from "../features/feature-set";
+import { decodeDelfFeatures } from "../features/delf-protobuf";
+import { LIMITS } from "../service/limits";
+import type { z } from "@hono/zod-openapi";
+
+type BodyKind = "multipart" | "json";
+
+function bodyKind(req: HonoRequest, allowed: BodyKind[]): BodyKind {
+  const type = (req.header("content-type") ?? "").toLowerCase();
+  if (allowed.includes("multipart") && type.startsWith("multipart/form-data")) return "multipart";
+  if (allowed.includes("json") && (type.startsWith("application/json") || type.endsWith("+json"))) return "json";
+  const names = allowed.map((k) => (k === "json" ? "application/json" : "multipart/form-data")).join(" or ");
+  throw new ApiError("unsupported_media_type", `Content-Type must be ${names}${type ? `, not ${type}` : ""}`);
+}
+
+async function readForm(req: HonoRequest): Promise<FormData> {
+  try {
+    return await req.raw.formData();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError("invalid_request", `malformed multipart body: ${(error as Error).message}`);
+  }
+}
+
+async function readJson(req: HonoRequest): Promise<unknown> {
+  let text: string;
+  try {
+    text = await req.text();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError("invalid_request", `unreadable body: ${(error as Error).message}`);
+  }
+  return parseJson(text, "request body");
+}
+
+function optionsFromField<S extends z.ZodTypeAny>(schema: S, text: string | undefined): z.infer<S> {
+  if (text === undefined || text.trim() === "") return validate(schema, {}, "invalid_options", "options");
+  return validate(schema, parseJson(text, 'multipart field "options"'), "invalid_options", "options");
+}
+
+async function imageBytes(input: { url: string } | { base64: string }, field: string): Promise<Uint8Array> {
+  return "url" in input ? fetchImageUrl(input.url, field) : decodeBase64Image(input.base64, field);
+}
+
+/** Separates option errors (400 invalid_options) from structural ones (400 invalid_request). */
+function validateBody<S extends z.ZodTypeAny>(schema: S, body: unknown, optionsSchema: z.ZodTypeAny): z.infer<S> {
+  const options = (body as { options?: unknown } | null)?.options;
+  if (options !== undefined) validate(optionsSchema, options, "invalid_options", "options");
+  return validate(schema, body, "invalid_request", "request body");
+}
+
+export async function readMatchRequest(req: HonoRequest): Promise<{ image1: Uint8Array; image2: Uint8Array; options: MatchOptionsInput }> {
+  if (bodyKind(req, ["multipart", "json"]) === "multipart") {
+    const form = await readForm(req);
+    const options = optionsFromField(MatchOptionsSchema, multipartText(form, "options"));
+    return { image1: await multipartFile(form, "image1"), image2: await multipartFile(form, "image2"), options };
+  }
+  const body = validateBody(MatchJsonBodySchema, await readJson(req), MatchOptionsSchema);
+  const [image1, image2] = await Promise.all([imageBytes(body.image1, "image1"), imageBytes(body.image2, "image2")]);
+  return { image1, image2, options: body.options ?? {} };
+}
+
+export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array; options: ExtractOptionsInput }> {
+  if (bodyKind(req, ["multipart", "json"]) === "multipart") {
+    const form = await readForm(req);
+    const options = optionsFromField(ExtractOptionsSchema, multipartText(form, "options"));
+    return { image: await multipartFile(form, "image"), options };
+  }
+  const body = validateBody(FeaturesJsonBodySchema, await readJson(req), ExtractOptionsSchema);
+  return { image: await imageBytes(body.image, "image"), options: body.options ?? {} };
+}
+
+const featureLimits = { maxFeatures: LIMITS.maxVerifyFeatures, maxDim: LIMITS.maxDescriptorDim };
+
+function featureSetFromDelf(bytes: Uint8Array): FeatureSet {
+  const features = decodeDelfFeatures(bytes, LIMITS.maxVerifyFeatures);
+  if (features.dim > LIMITS.maxDescriptorDim) throw new ApiError("invalid_features", `descriptor length must be at most ${LIMITS.maxDescriptorDim}`);
+  return { features, image: null, processed: null, model: null };
+}
+
+export async function readVerifyRequest(req: HonoRequest): Promise<{ set1: FeatureSet; set2: FeatureSet; options: VerifyOptionsInput }> {
+  if (bodyKind(req, ["multipart", "json"]) === "multipart") {
+    const form = await readForm(req);
+    const options = optionsFromField(VerifyOptionsSchema, multipartText(form, "options"));
+    const [b1, b2] = [await multipartFile(form, "features1"), await multipartFile(form, "features2")];
+    return { set1: featureSetFromDelf(b1), set2: featureSetFromDelf(b2), options };
+  }
+  const body = await readJson(req);
+  const raw = body as { features1?: unknown; features2?: unknown; options?: unknown } | null;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new ApiError("invalid_request", "request body must be a JSON object {features1, features2, options?}");
+  const extra = Object.keys(raw).filter((k) => !["features1", "features2", "options"].includes(k));
+  if (extra.length) throw new ApiError("invalid_request", `unknown field(s): ${extra.join(", ")}`);
+  const options = validate(VerifyOptionsSchema, raw.options ?? {}, "invalid_options", "options");
+  const f1 = validate(FeatureSetInputSchema, raw.features1, "invalid_features", "features1");
+  const f2 = validate(FeatureSetInputSchema, raw.features2, "invalid_features", "features2");
+  return { set1: featureSetFromJson(f1, featureLimits), set2: featureSetFromJson(f2, featureLimits), options };
+}

@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import type { Bindings } from "../bindings";
+import type { Platform } from "../platform";
+import { readMatchRequest } from "../requests";
+import { toExtractionOptions, toMatchOptions } from "../options";
+import { extractImage } from "../../service/extract-image";
+import { matchFeatureSets } from "../../service/match-features";
+import { renderMatchSvg } from "../render-svg";
+import { sniffImageType } from "../../image/sniff";
+import { serverTiming } from "../server-timing";
+import { ApiError } from "../errors";
+
+const MIME = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" } as const;
+
+export function matchRoutes(platform: Platform) {
+  return new Hono<{ Bindings: Bindings }>().post("/v1/match", async (c) => {
+    const format = c.req.query("format") ?? "json";
+    if (format !== "json" && format !== "svg") throw new ApiError("invalid_options", `format must be json or svg, not ${format}`);
+    const started = performance.now();
+    const request = await readMatchRequest(c.req);
+    const ctx = await platform.context(c.env);
+    const extraction = toExtractionOptions(request.options);
+    const e1 = await extractImage(ctx, request.image1, extraction);
+    const e2 = await extractImage(ctx, request.image2, extraction);
+    const body = await matchFeatureSets(ctx, e1.set, e2.set, toMatchOptions(request.options));
+    const timingsMs = {
+      decode: e1.timingsMs.decode + e2.timingsMs.decode,
+      extract1: e1.timingsMs.extract,
+      extract2: e2.timingsMs.extract,
+      match: body.timingsMs.match,
+      ransac: body.timingsMs.ransac,
+      total: performance.now() - started,
+    };
+    c.header("Server-Timing", serverTiming(timingsMs));
+    if (format === "svg") {
+      const svgImage = (bytes: Uint8Array, set: typeof e1.set) => ({
+        bytes,
+        mime: MIME[sniffImageType(bytes) ?? "png"],
+        width: set.image?.width ?? 0,
+        height: set.image?.height ?? 0,
+      });
+      const svg = renderMatchSvg(svgImage(request.image1, e1.set), svgImage(request.image2, e2.set), body, c.req.query("outliers") === "1");
+      return c.body(svg, 200, { "content-type": "image/svg+xml; charset=utf-8" });
+    }
+    const image = (set: typeof e1.set) => ({
+      width: set.image!.width,
+      height: set.image!.height,
+      processed: set.processed ? { width: set.processed.width, height: set.processed.height, fit: set.processed.fit } : null,
+      numFeatures: set.features.count,
+    });
+    return c.json({
+      model: e1.set.model,
+      image1: image(e1.set),
+      image2: image(e2.set),
+      numPutative: body.numPutative,
+      numInliers: body.numInliers,
+      transform: body.transform,
+      matches: body.matches,
+      timingsMs,
+      cache: { image1: e1.cache, image2: e2.cache },
+    });
+  });
+}

@@ -1,0 +1,91 @@
+/**
+ * Request and response schemas: the single definition used both to validate requests and to
+ * generate /openapi.json. Defaults are the tutorial's.
+ */
+import { z } from "@hono/zod-openapi";
+import { LIMITS } from "../service/limits";
+
+const finite = z.number().finite();
+
+export const FitSchema = z
+  .union([z.literal(256), z.literal("none"), z.object({ maxSide: z.number().int().min(LIMITS.minFitSide).max(LIMITS.maxFitSide) }).strict()])
+  .openapi({ description: '256 = the tutorial\'s centre crop + Lanczos resize to 256×256; "none" = as is; {maxSide} = downscale so the longer side ≤ maxSide' });
+
+export const ExtractOptionsSchema = z
+  .object({
+    scales: z.array(finite.min(LIMITS.minScale).max(LIMITS.maxScale)).min(1).max(LIMITS.maxScales).optional()
+      .openapi({ example: [0.25, 0.3536, 0.5, 0.7071, 1.0, 1.4142, 2.0] }),
+    scoreThreshold: finite.min(0).max(1e6).optional().openapi({ example: 100 }),
+    maxFeatures: z.number().int().min(1).max(LIMITS.maxFeatures).optional().openapi({ example: 1000 }),
+    fit: FitSchema.optional(),
+    dropLargeScales: z.boolean().optional()
+      .openapi({ description: "drop pyramid levels too large for the isolate's memory instead of refusing with 413" }),
+  })
+  .strict();
+
+export const RansacOptionsSchema = z
+  .object({
+    residual: finite.gt(0).max(1e4).optional(),
+    maxTrials: z.number().int().min(1).max(LIMITS.maxRansacTrials).optional(),
+    trials: z.enum(["full", "adaptive"]).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    model: z.enum(["affine", "homography"]).optional(),
+  })
+  .strict();
+
+export const VerifyOptionsSchema = z
+  .object({
+    distance: finite.gt(0).max(4).optional().openapi({ example: 0.8 }),
+    matcher: z.enum(["nn", "mnn", "ratio"]).optional(),
+    ratio: finite.gt(0).max(1).optional(),
+    ransac: RansacOptionsSchema.optional(),
+  })
+  .strict();
+
+export const MatchOptionsSchema = ExtractOptionsSchema.merge(VerifyOptionsSchema).strict();
+
+export type ExtractOptionsInput = z.infer<typeof ExtractOptionsSchema>;
+export type VerifyOptionsInput = z.infer<typeof VerifyOptionsSchema>;
+export type MatchOptionsInput = z.infer<typeof MatchOptionsSchema>;
+
+export const ImageInputSchema = z.union([
+  z.object({ url: z.string().max(4096) }).strict(),
+  z.object({ base64: z.string() }).strict(),
+]);
+
+export const MatchJsonBodySchema = z
+  .object({ image1: ImageInputSchema, image2: ImageInputSchema, options: MatchOptionsSchema.optional() })
+  .strict();
+
+export const FeaturesJsonBodySchema = z
+  .object({ image: ImageInputSchema, options: ExtractOptionsSchema.optional() })
+  .strict();
+
+const point = z.tuple([finite, finite]);
+
+export const ModelInfoSchema = z.object({ name: z.literal("delf-v1"), trained: z.boolean(), source: z.string() });
+
+export const ImageInfoSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  processed: z.object({ width: z.number().int(), height: z.number().int(), fit: z.unknown() }).nullable(),
+  numFeatures: z.number().int(),
+});
+
+export const MatchResponseSchema = z
+  .object({
+    model: ModelInfoSchema.nullable(),
+    image1: ImageInfoSchema.nullable(),
+    image2: ImageInfoSchema.nullable(),
+    numPutative: z.number().int(),
+    numInliers: z.number().int(),
+    transform: z.object({ type: z.enum(["affine", "homography"]), matrix: z.array(z.array(finite)) }).nullable(),
+    matches: z.array(z.object({ p1: point, p2: point, distance: finite, inlier: z.boolean() })),
+    timingsMs: z.record(z.string(), finite),
+    cache: z.object({ image1: z.enum(["hit", "miss"]), image2: z.enum(["hit", "miss"]) }).optional(),
+  })
+  .openapi("MatchResponse");
+
+export const ErrorResponseSchema = z
+  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
+  .openapi("Error");

@@ -1,0 +1,84 @@
+/**
+ * One image's bytes → its FeatureSet: cache lookup, header-first limits, decode, the fit, the
+ * pyramid's memory bound, then DELF (serialised through the isolate's queue).
+ */
+import { decodeImage } from "../image/decode";
+import { fitImage, type Fit } from "../image/fit";
+import { extractDelfFeatures } from "../delf/extract";
+import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../delf/options";
+import { affineFromPointMap } from "../features/affine";
+import { featureSetFromJson, featureSetToJson, type FeatureSet } from "../features/feature-set";
+import { featureCacheKey } from "./feature-cache";
+import { LIMITS } from "./limits";
+import type { ServiceContext } from "./context";
+
+export interface ImageExtractionOptions {
+  extract: Partial<ExtractOptions>;
+  fit: Fit;
+  /** Drop pyramid levels above the memory bound instead of refusing the image. */
+  dropLargeScales: boolean;
+}
+
+export interface ImageExtraction {
+  set: FeatureSet;
+  cache: "hit" | "miss";
+  timingsMs: { decode: number; extract: number };
+}
+
+export class ImageTooLargeForPyramidError extends Error {
+  readonly code = "image_too_large";
+}
+
+/** round-half-even of float32(side)·float32(scale), as DELF sizes its pyramid levels. */
+function levelSide(side: number, scale: number): number {
+  const v = Math.fround(Math.fround(side) * Math.fround(scale));
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** The scales whose level fits the memory bound (or a 413 when the caller did not opt in). */
+export function scalesWithinMemory(width: number, height: number, scales: readonly number[], dropLarge: boolean): number[] {
+  const fits = (s: number) => levelSide(width, s) * levelSide(height, s) <= LIMITS.maxLevelPixels;
+  const kept = scales.filter(fits);
+  if (kept.length === scales.length) return kept;
+  const largest = Math.max(...scales.filter((s) => !fits(s)));
+  const message =
+    `a ${width}×${height} processed image at scale ${largest} needs a ${levelSide(width, largest)}×${levelSide(height, largest)} ` +
+    `pyramid level; the largest that fits one isolate's memory has ${LIMITS.maxLevelPixels} pixels. ` +
+    `Use a smaller fit, smaller scales, or "dropLargeScales": true.`;
+  if (!dropLarge || kept.length === 0) throw new ImageTooLargeForPyramidError(message);
+  return kept;
+}
+
+export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<ImageExtraction> {
+  const model = await ctx.models.get();
+  const extract = { ...DEFAULT_EXTRACT_OPTIONS, ...options.extract };
+  const key = await featureCacheKey(bytes, { extract, fit: options.fit, dropLargeScales: options.dropLargeScales }, `${model.source}|${model.trained}`);
+  const cached = await ctx.cache.get(key);
+  if (cached !== undefined) {
+    const set = featureSetFromJson(JSON.parse(cached), { maxFeatures: Number.MAX_SAFE_INTEGER, maxDim: Number.MAX_SAFE_INTEGER });
+    return { set, cache: "hit", timingsMs: { decode: 0, extract: 0 } };
+  }
+  return ctx.queue.run(async () => {
+    const t0 = performance.now();
+    const decoded = await decodeImage(bytes, ctx.modules, { maxPixels: LIMITS.maxImagePixels, maxSide: LIMITS.maxImageSide });
+    const fitted = await fitImage(decoded.pixels, options.fit, ctx.modules);
+    const scales = scalesWithinMemory(fitted.pixels.width, fitted.pixels.height, extract.scales, options.dropLargeScales);
+    const t1 = performance.now();
+    const features = await extractDelfFeatures(model, fitted.pixels, { ...extract, scales });
+    const t2 = performance.now();
+    const set: FeatureSet = {
+      features,
+      image: { width: decoded.pixels.width, height: decoded.pixels.height },
+      processed: {
+        width: fitted.pixels.width,
+        height: fitted.pixels.height,
+        fit: options.fit,
+        toOriginal: affineFromPointMap(fitted.toOriginal),
+      },
+      model: { name: "delf-v1", trained: model.trained, source: model.source },
+    };
+    await ctx.cache.put(key, JSON.stringify(featureSetToJson(set)));
+    return { set, cache: "miss" as const, timingsMs: { decode: t1 - t0, extract: t2 - t1 } };
+  });
+}

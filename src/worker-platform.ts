@@ -1,0 +1,60 @@
+/**
+ * The Worker's Platform: one ServiceContext per isolate, built on the first request from the
+ * bundled wasm modules, the Static Assets model directory, the Workers Cache API and a queue.
+ */
+import { workerWasmModules } from "./runtime/wasm-modules.worker";
+import { startRuntime } from "./runtime/start";
+import { ModelProvider, parseSyntheticSource, type ModelSource } from "./service/model-provider";
+import { WorkersFeatureCache } from "./service/feature-cache";
+import { SerialQueue } from "./service/serial-queue";
+import type { ServiceContext } from "./service/context";
+import type { Bindings } from "./http/bindings";
+import type { Platform } from "./http/platform";
+
+/** Model files live under model-assets/model/ and reach the Worker through the ASSETS binding. */
+const MODEL_PREFIX = "https://assets.invalid/model/";
+
+async function readAsset(assets: Fetcher, path: string): Promise<Uint8Array> {
+  const res = await assets.fetch(MODEL_PREFIX + path);
+  if (!res.ok) throw new Error(`model file ${path}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+export async function workerModelSource(env: Bindings): Promise<ModelSource> {
+  const seed = parseSyntheticSource(env.MODEL_FALLBACK);
+  if (env.ASSETS) {
+    const manifest = await env.ASSETS.fetch(MODEL_PREFIX + "model.json");
+    await manifest.body?.cancel();
+    if (manifest.ok) {
+      const assets = env.ASSETS;
+      return { kind: "directory", description: "static assets model/", readFile: (path) => readAsset(assets, path) };
+    }
+  }
+  if (seed !== null) return { kind: "synthetic", seed };
+  return {
+    kind: "none",
+    reason: "no model deployed: model-assets/model/model.json is missing (import the official weights: see README, 'Using the official DELF weights')",
+  };
+}
+
+export function workerPlatform(): Platform {
+  let context: Promise<ServiceContext> | undefined;
+  return {
+    context(env: Bindings) {
+      context ??= (async () => {
+        const { modules, kernels } = await startRuntime(workerWasmModules);
+        return {
+          modules,
+          kernels,
+          models: new ModelProvider(() => workerModelSource(env)),
+          cache: new WorkersFeatureCache((caches as unknown as { default: Cache }).default),
+          queue: new SerialQueue(),
+        };
+      })();
+      context.catch(() => {
+        context = undefined;
+      });
+      return context;
+    },
+  };
+}
