@@ -1,5 +1,6 @@
 import { imageSize } from "image-size";
 import { ImageError } from "./errors";
+import { readJpegHeader } from "./jpeg-header";
 import { sniffImageType, type ImageType } from "./sniff";
 
 /** EXIF orientation, 1 = as stored (also the value for PNG, WebP and JPEG without a valid tag). */
@@ -13,11 +14,24 @@ export interface ImageHeader {
   orientation: Orientation;
 }
 
-/** image-size's names for the formats we accept. */
-const IMAGE_SIZE_TYPE: Record<ImageType, string> = { jpeg: "jpg", png: "png", webp: "webp" };
+/** PNG's IHDR ends at byte 33 and WebP's VP8/VP8L/VP8X dimensions at byte 30. */
+const PNG_WEBP_HEADER_BYTES = 64;
 
 function isDimension(n: unknown): n is number {
   return typeof n === "number" && Number.isInteger(n) && n > 0;
+}
+
+function isOrientation(n: unknown): n is Orientation {
+  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 8;
+}
+
+function readDimensions(type: ImageType, bytes: Uint8Array): { width?: number; height?: number; orientation?: number } {
+  if (type === "jpeg") return readJpegHeader(bytes);
+  // image-size reads through a DataView on the whole underlying buffer, past the end of a view: give
+  // it a copy of just the header bytes so a truncated header fails instead of reading foreign bytes.
+  const size = imageSize(bytes.slice(0, PNG_WEBP_HEADER_BYTES));
+  if (size.type !== (type === "png" ? "png" : "webp")) throw new Error(`image-size read it as ${size.type}`);
+  return size;
 }
 
 /**
@@ -29,24 +43,16 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
   if (type === null) {
     throw new ImageError("unsupported_media_type", "not a JPEG, PNG or WebP image (unrecognised magic bytes)");
   }
-  let size: ReturnType<typeof imageSize>;
+  let size: ReturnType<typeof readDimensions>;
   try {
-    size = imageSize(bytes);
+    size = readDimensions(type, bytes);
   } catch (cause) {
-    throw new ImageError("image_decode_failed", `${type} header is truncated or corrupt`, { cause });
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ImageError("image_decode_failed", `${type} header is truncated or corrupt: ${reason}`, { cause });
   }
-  if (size.type !== IMAGE_SIZE_TYPE[type] || !isDimension(size.width) || !isDimension(size.height)) {
+  if (!isDimension(size.width) || !isDimension(size.height)) {
     throw new ImageError("image_decode_failed", `${type} header declares no valid dimensions`);
   }
   const orientation = type === "jpeg" && isOrientation(size.orientation) ? size.orientation : 1;
   return { type, width: size.width, height: size.height, orientation };
-}
-
-function isOrientation(n: unknown): n is Orientation {
-  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 8;
-}
-
-/** Orientations 5–8 swap width and height when applied. */
-export function orientationSwapsAxes(orientation: Orientation): boolean {
-  return orientation >= 5;
 }
