@@ -8,6 +8,18 @@ export interface KernelExports {
   arenaReset(): void;
   memoryBytes(): number;
   squaredDistanceBlock(a: number, na: number, b: number, nb: number, dim: number, out: number): void;
+  /** assembly/nn.ts: accepted matches per image-2 row (−1 = none); returns the count, −1 on OOM. */
+  nearestNeighbours(
+    d1: number, n1: number, d2: number, n2: number, dim: number, boundSq: number, mode: number, ratio: number,
+    outIndex: number, outDistSq: number,
+  ): number;
+  /** assembly/nn.ts: f64 squared distance in scipy cKDTree's summation order. */
+  exactSquaredDistance(u: number, v: number, dim: number): number;
+  /** assembly/ransac.ts: RANSAC over pre-drawn samples; returns the number of trials run. */
+  ransac(
+    kind: number, points: number, m: number, samples: number, maxTrials: number, dynamicTrials: number,
+    thresholdSq: number, outMask: number, outModel: number, outStats: number,
+  ): number;
   [name: string]: unknown;
 }
 
