@@ -21,10 +21,10 @@ export interface NamedTensor {
  * cells score high, flat ones low) almost independently of the seed. Scale and offset put the
  * tutorial threshold (100) inside the spread seen on natural 256² photos.
  */
-export const SYNTHETIC_ATTENTION_GAIN = 1;
+export const SYNTHETIC_ATTENTION_GAIN = 1000;
 export const SYNTHETIC_ATTENTION_OFFSET = 0;
 /** Per-component mean of L2-normalised synthetic block3 features (measured; removes the common direction). */
-export const SYNTHETIC_FEATURE_MEAN = 0;
+export const SYNTHETIC_FEATURE_MEAN = 0.0216;
 
 /** xorshift32 → uniform in [0, 1) with 2^-32 resolution. */
 function uniformSource(seed: number): () => number {
@@ -72,6 +72,21 @@ function orthonormalProjection(n: number, uniform: () => number): Float32Array {
   return out;
 }
 
+/**
+ * Makes every output channel's filter sum to zero. Inputs after a ReLU are non-negative, so a
+ * filter with a random sum gives its channel a random offset; those offsets would dominate every
+ * descriptor (all features nearly parallel). Centred filters keep channels statistically alike.
+ */
+function centreEachFilter(weights: Float32Array, outChannels: number): void {
+  const fanIn = weights.length / outChannels;
+  for (let o = 0; o < outChannels; o++) {
+    let sum = 0;
+    for (let i = 0; i < fanIn; i++) sum += weights[i * outChannels + o];
+    const mean = sum / fanIn;
+    for (let i = 0; i < fanIn; i++) weights[i * outChannels + o] -= mean;
+  }
+}
+
 /** All tensors of the synthetic model for `seed`, checkpoint tensors in delfCheckpointTensors() order. */
 export function syntheticModelTensors(seed: number): NamedTensor[] {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError("seed must be an integer in [0, 2^32)");
@@ -96,6 +111,7 @@ export function syntheticModelTensors(seed: number): NamedTensor[] {
       const fanIn = shape[0] * shape[1] * shape[2];
       const std = Math.sqrt(2 / fanIn); // He init
       values = fill(count, () => std * normal());
+      centreEachFilter(values, shape[3]);
     } else if (name.endsWith("/biases")) {
       values = fill(count, () => SYNTHETIC_ATTENTION_OFFSET);
     } else if (name.endsWith("/gamma")) {
