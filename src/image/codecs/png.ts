@@ -11,6 +11,9 @@ interface PngExports extends BindgenExports {
  * Imports are bound by name prefix because wasm-bindgen suffixes them with a build hash.
  */
 export function decodePngRgba(module: WebAssembly.Module, bytes: Uint8Array): DecodedRgba {
+  // The png crate stops after the image data and never looks for IEND, so a file cut after its last
+  // IDAT would decode; Pillow calls that truncated, and so do we.
+  if (!hasIend(bytes)) throw new Error("PNG is truncated (no IEND chunk)");
   let exports!: PngExports;
   let result: DecodedRgba | undefined;
   const handlers: Record<string, (...args: number[]) => unknown> = {
@@ -38,4 +41,15 @@ export function decodePngRgba(module: WebAssembly.Module, bytes: Uint8Array): De
   exports.decode(ptr, bytes.length);
   if (!result) throw new Error("png codec returned no image");
   return result;
+}
+
+/** IEND is the last chunk: length 0, type "IEND", CRC AE 42 60 82 (trailing bytes after it are tolerated). */
+const IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
+function hasIend(bytes: Uint8Array): boolean {
+  outer: for (let at = bytes.length - IEND.length; at >= 8; at--) {
+    for (let i = 0; i < IEND.length; i++) if (bytes[at + i] !== IEND[i]) continue outer;
+    return true;
+  }
+  return false;
 }
