@@ -1,0 +1,106 @@
+// The tfjs-wasm network against the plain-TS reference (test/node/delf/reference.ts), on tiny
+// random inputs and weights, odd sizes included: catches padding, stride and ordering mistakes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import { createDelfModel, type DelfModel, type UploadedConv } from "../../../src/delf/model";
+import { runConv, runNetwork } from "../../../src/delf/network";
+import { syntheticModelTensors } from "../../../src/delf/synthetic";
+import type { TensorMap } from "../../../src/model/model-directory";
+import type { ConvSpec } from "../../../src/delf/layers";
+import { conv, maxPool, referenceNetwork, samePads, type Map3 } from "./reference";
+import { startNodeRuntime } from "./helpers";
+
+/** Deterministic values in [-1, 1). */
+function randomValues(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+const toMap = (h: number, w: number, c: number, v: Float32Array): Map3 => ({ h, w, c, v: Float64Array.from(v) });
+
+function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let scale = 0, worst = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  return worst / Math.max(scale, 1e-12);
+}
+
+describe("tfjs layers vs plain-TS reference", () => {
+  beforeAll(startNodeRuntime);
+
+  const cases: Array<{ name: string; k: number; stride: 1 | 2; h: number; w: number; cin: number; cout: number }> = [
+    { name: "conv1 7×7/2, odd×even", k: 7, stride: 2, h: 13, w: 10, cin: 3, cout: 5 },
+    { name: "conv1 7×7/2, even×odd", k: 7, stride: 2, h: 8, w: 9, cin: 3, cout: 4 },
+    { name: "3×3/2 strided, odd", k: 3, stride: 2, h: 7, w: 5, cin: 6, cout: 6 },
+    { name: "3×3/2 strided, even", k: 3, stride: 2, h: 6, w: 4, cin: 6, cout: 6 },
+    { name: "3×3/2 strided, 1×1 input", k: 3, stride: 2, h: 1, w: 1, cin: 4, cout: 4 },
+    { name: "3×3/1 SAME, odd", k: 3, stride: 1, h: 5, w: 7, cin: 5, cout: 3 },
+    { name: "1×1 as matMul", k: 1, stride: 1, h: 3, w: 5, cin: 8, cout: 7 },
+  ];
+  it.each(cases)("$name", ({ k, stride, h, w, cin, cout }) => {
+    const x = randomValues(h * w * cin, 11 + h * 31 + w);
+    const weights = randomValues(k * k * cin * cout, 7 + k);
+    const bias = randomValues(cout, 3);
+    const spec: ConvSpec = { scope: "test", kernel: k, inChannels: cin, outChannels: cout, stride, batchNorm: true };
+    const uploaded: UploadedConv = {
+      spec,
+      filter: tf.tensor(weights, k === 1 ? [cin, cout] : [k, k, cin, cout]),
+      bias: tf.tensor1d(bias),
+    };
+    const input = tf.tensor4d(x, [1, h, w, cin]);
+    const y = runConv(input, uploaded, true);
+    const got = y.dataSync();
+    const beg = Math.floor((k - 1) / 2);
+    const pads = stride === 1
+      ? (() => { const [t, b] = samePads(h, k, 1), [l, r] = samePads(w, k, 1); return { top: t, bottom: b, left: l, right: r }; })()
+      : { top: beg, bottom: k - 1 - beg, left: beg, right: k - 1 - beg };
+    const ref = conv(toMap(h, w, cin, x), weights, k, cout, stride, pads);
+    expect(y.shape).toEqual([1, ref.h, ref.w, cout]);
+    expect([ref.h, ref.w]).toEqual([Math.ceil(h / stride), Math.ceil(w / stride)]);
+    const want = ref.v.map((v, i) => Math.max(v + bias[i % cout], 0));
+    expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
+    tf.dispose([input, y, uploaded.filter, uploaded.bias]);
+  });
+
+  it.each([[7, 9], [8, 8], [1, 2], [5, 6]])("pool1 3×3/2 SAME and the 1×1/2 subsample on %i×%i", (h, w) => {
+    const x = randomValues(h * w * 3, h * 100 + w);
+    const input = tf.tensor4d(x, [1, h, w, 3]);
+    const pooled = tf.maxPool(input, 3, 2, "same");
+    const [t, b] = samePads(h, 3, 2), [l, r] = samePads(w, 3, 2);
+    const ref = maxPool(toMap(h, w, 3, x), 3, 2, { top: t, bottom: b, left: l, right: r });
+    expect(pooled.shape).toEqual([1, ref.h, ref.w, 3]);
+    expect(Array.from(pooled.dataSync())).toEqual(Array.from(ref.v, Math.fround));
+    const sub = tf.maxPool(input, 1, 2, "same");
+    const refSub = maxPool(toMap(h, w, 3, x), 1, 2, { top: 0, bottom: 0, left: 0, right: 0 });
+    expect(Array.from(sub.dataSync())).toEqual(Array.from(refSub.v, Math.fround));
+    tf.dispose([input, pooled, sub]);
+  });
+});
+
+describe("whole network vs plain-TS reference (synthetic weights, unfolded BN in the reference)", () => {
+  let model: DelfModel;
+  let tensors: TensorMap;
+  beforeAll(async () => {
+    await startNodeRuntime();
+    tensors = new Map(syntheticModelTensors(5).map((t) => [t.name, { shape: t.shape, values: t.values }]));
+    model = createDelfModel(tensors, { trained: false, source: "synthetic:5" });
+  });
+  afterAll(() => model?.dispose());
+
+  it.each([[37, 45], [64, 33]])("input %i×%i: block3 features and attention logits", (h, w) => {
+    const x = randomValues(h * w * 3, h * 7 + w);
+    const input = tf.tensor4d(x, [1, h, w, 3]);
+    const out = runNetwork(model, input);
+    input.dispose();
+    const ref = referenceNetwork(toMap(h, w, 3, x), tensors);
+    expect([out.height, out.width]).toEqual([ref.features.h, ref.features.w]);
+    expect([out.height, out.width]).toEqual([Math.ceil(h / 32), Math.ceil(w / 32)]);
+    expect(maxRelativeError(out.features.dataSync(), ref.features.v)).toBeLessThan(1e-4);
+    expect(maxRelativeError(out.logits.dataSync(), ref.logits)).toBeLessThan(1e-4);
+    tf.dispose([out.features, out.logits]);
+  });
+});
