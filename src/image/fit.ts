@@ -1,16 +1,16 @@
 import type { WasmModules } from "../runtime/wasm-modules";
 import type { Pixels } from "../types";
-import { resizeRgbaLanczos3 } from "./codecs/resize";
-import { rgbRectToRgba, rgbaToRgbInPlace } from "./codecs/rgba";
+import { resampleLanczos } from "./resample";
 
 /**
  * How the decoded image becomes DELF's input:
- * - `256`: the tutorial's Pillow `ImageOps.fit(img, (256, 256), LANCZOS)`: centre crop to a square, Lanczos3 to 256×256;
+ * - `256`: the tutorial's Pillow `ImageOps.fit(img, (256, 256), LANCZOS)`: centre crop to a square, Lanczos to 256×256;
  * - `"none"`: unchanged;
- * - `{ maxSide }`: Lanczos3 downscale so the longer side is `maxSide` (aspect kept, never upscaled).
+ * - `{ maxSide }`: Lanczos downscale so the longer side is `maxSide` (aspect kept, never upscaled).
  */
 export type Fit = 256 | "none" | { maxSide: number };
 
+/** A region of the original image in pixel-EDGE coordinates (x = 0 is the left edge); may be fractional. */
 export interface CropBox {
   x: number;
   y: number;
@@ -23,19 +23,19 @@ export interface FitDescription {
   /** Processed image size. */
   width: number;
   height: number;
-  /** The region of the original image that was resampled, in original pixels (integers). */
+  /** The region of the original image that was resampled onto the processed image. */
   crop: CropBox;
-  /** Original pixels per processed pixel along the longer processed side (exact per axis: crop.width/width, crop.height/height). */
+  /** Original pixels per processed pixel along the longer processed side (per axis exactly: crop.width/width, crop.height/height). */
   scale: number;
 }
 
 export interface FittedImage {
   pixels: Pixels;
   /**
-   * Processed → original pixel coordinates. Convention: integer coordinates are pixel CENTRES
-   * (pixel i spans [i − 0.5, i + 0.5]), the one DELF's locations use (a feature at 32·i) and the one
-   * the resampler uses (output centre j + 0.5 samples input j·s + s/2 in edge coordinates). So
-   *   X = crop.x + (x + 0.5) · crop.width / width − 0.5   (same for Y),
+   * Processed → original pixel coordinates. Convention: integer coordinates are pixel CENTRES (pixel i
+   * covers [i − 0.5, i + 0.5]), the one DELF's locations use (a feature sits at 32·i). The resampler
+   * maps processed pixel j's centre to crop.x + (j + 0.5)·crop.width/width in edge coordinates, so
+   *   X = crop.x + (x + 0.5) · crop.width / width − 0.5   (likewise Y),
    * the exact inverse of the geometry applied.
    */
   toOriginal(x: number, y: number): [number, number];
@@ -46,14 +46,26 @@ export interface FittedImage {
 const TUTORIAL_SIDE = 256;
 
 /**
- * Pillow's ImageOps.fit crop box for a square output with centering (0.5, 0.5) and bleed 0:
- * side = min(W, H), left = (W − side) · 0.5, top = (H − side) · 0.5, as floats. squoosh_resize takes
- * whole pixels, so when W − H is odd we floor the half-pixel offset: our box sits 0.5 px left of (or
- * above) Pillow's, a sub-pixel difference documented in docs/images.md.
+ * Pillow's ImageOps.fit crop box (bleed 0, centering (0.5, 0.5)) for an outWidth×outHeight output,
+ * same float arithmetic and comparisons. For a square output: side = min(W, H), centred; the
+ * offset is a half pixel when W − H is odd, and the resampler honours it.
  */
-export function centreSquareCrop(width: number, height: number): CropBox {
-  const side = Math.min(width, height);
-  return { x: Math.floor((width - side) / 2), y: Math.floor((height - side) / 2), width: side, height: side };
+export function pillowFitBox(width: number, height: number, outWidth: number, outHeight: number): CropBox {
+  const liveRatio = width / height;
+  const outputRatio = outWidth / outHeight;
+  let cropWidth: number;
+  let cropHeight: number;
+  if (liveRatio === outputRatio) {
+    cropWidth = width;
+    cropHeight = height;
+  } else if (liveRatio >= outputRatio) {
+    cropWidth = outputRatio * height;
+    cropHeight = height;
+  } else {
+    cropWidth = width;
+    cropHeight = width / outputRatio;
+  }
+  return { x: (width - cropWidth) * 0.5, y: (height - cropHeight) * 0.5, width: cropWidth, height: cropHeight };
 }
 
 /** Output size for `{ maxSide }`: the longer side becomes maxSide, the other is rounded to keep aspect. */
@@ -67,41 +79,30 @@ export function maxSideSize(width: number, height: number, maxSide: number): { w
   };
 }
 
-function describeFit(fit: Fit): string {
-  return typeof fit === "object" ? `{maxSide:${fit.maxSide}}` : String(fit);
-}
-
-/** Crops `crop` out of `pixels` and resamples it to outWidth×outHeight (a plain copy when sizes match). */
-function cropAndResize(pixels: Pixels, crop: CropBox, outWidth: number, outHeight: number, modules: WasmModules): Pixels {
-  const full = crop.x === 0 && crop.y === 0 && crop.width === pixels.width && crop.height === pixels.height;
-  if (crop.width === outWidth && crop.height === outHeight) {
-    if (full) return pixels;
-    // Lanczos at scale 1 samples integer offsets where the kernel is 0 except at the centre: a copy.
-    return rgbaToRgbInPlace(rgbRectToRgba(pixels, crop.x, crop.y, crop.width, crop.height), outWidth, outHeight);
-  }
-  const rgba = rgbRectToRgba(pixels, crop.x, crop.y, crop.width, crop.height);
-  const resized = resizeRgbaLanczos3(modules.resize, rgba, crop.width, crop.height, outWidth, outHeight);
-  return rgbaToRgbInPlace(resized, outWidth, outHeight);
-}
-
-export async function fitImage(pixels: Pixels, fit: Fit, modules: WasmModules): Promise<FittedImage> {
-  let crop: CropBox;
-  let width: number;
-  let height: number;
+function plan(pixels: Pixels, fit: Fit): { crop: CropBox; width: number; height: number } {
+  const full = { x: 0, y: 0, width: pixels.width, height: pixels.height };
   if (fit === TUTORIAL_SIDE) {
-    crop = centreSquareCrop(pixels.width, pixels.height);
-    width = height = TUTORIAL_SIDE;
-  } else if (fit === "none") {
-    crop = { x: 0, y: 0, width: pixels.width, height: pixels.height };
-    ({ width, height } = pixels);
-  } else if (typeof fit === "object" && fit !== null && Number.isInteger(fit.maxSide) && fit.maxSide >= 1) {
-    crop = { x: 0, y: 0, width: pixels.width, height: pixels.height };
-    ({ width, height } = maxSideSize(pixels.width, pixels.height, fit.maxSide));
-  } else {
-    // Options are validated at the HTTP edge; reaching this is a programming error.
-    throw new RangeError(`invalid fit ${describeFit(fit)}`);
+    return { crop: pillowFitBox(pixels.width, pixels.height, TUTORIAL_SIDE, TUTORIAL_SIDE), width: TUTORIAL_SIDE, height: TUTORIAL_SIDE };
   }
-  const out = cropAndResize(pixels, crop, width, height, modules);
+  if (fit === "none") return { crop: full, width: pixels.width, height: pixels.height };
+  if (typeof fit === "object" && fit !== null && Number.isInteger(fit.maxSide) && fit.maxSide >= 1) {
+    return { crop: full, ...maxSideSize(pixels.width, pixels.height, fit.maxSide) };
+  }
+  // Options are validated at the HTTP edge; reaching this is a programming error.
+  throw new RangeError(`invalid fit ${JSON.stringify(fit)}`);
+}
+
+/**
+ * Crops and resamples decoded pixels for DELF. Pure TypeScript (resample.ts), so Node and workerd give
+ * identical bytes; `modules` is unused since the Pillow port replaced @jsquash/resize (kept in the
+ * signature so callers need not change).
+ */
+export async function fitImage(pixels: Pixels, fit: Fit, _modules?: WasmModules): Promise<FittedImage> {
+  const { crop, width, height } = plan(pixels, fit);
+  const identity = fit === "none" || (width === pixels.width && height === pixels.height && crop.x === 0 && crop.y === 0);
+  const out = identity
+    ? pixels
+    : resampleLanczos(pixels, width, height, { x0: crop.x, y0: crop.y, x1: crop.x + crop.width, y1: crop.y + crop.height });
   const sx = crop.width / width;
   const sy = crop.height / height;
   return {

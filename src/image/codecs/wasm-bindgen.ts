@@ -1,7 +1,7 @@
 /**
- * The few wasm-bindgen ABI pieces needed to call squoosh's Rust codecs (@jsquash/png, @jsquash/resize)
- * on a fresh instance per call. Their own glue keeps one instance per process that can be created
- * only once: its memory never shrinks, and a failed PNG decode throws out of Rust without freeing
+ * The few wasm-bindgen ABI pieces needed to call squoosh's Rust PNG codec (@jsquash/png) on a fresh
+ * instance per call. Its own glue keeps one instance per process that can be created only once: its
+ * memory never shrinks, and a failed PNG decode throws out of Rust without freeing
  * (measured: 200 truncated PNGs grew that memory from 7 MB to 474 MB). A per-call instance is freed
  * with its result, whatever happened inside.
  */
