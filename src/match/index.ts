@@ -3,7 +3,7 @@
  * RANSAC (scikit-image semantics), on the AssemblyScript kernels. See docs/matching.md.
  */
 import type { KernelExports } from "../runtime/kernels";
-import { nearestNeighbours, checkFeatureSet, type FeatureSet } from "./nn";
+import { nearestNeighbours, type FeatureSet } from "./nn";
 import { ransac } from "./ransac";
 import { resolveMatchOptions, type GeometricModel, type MatchOptionsInput } from "./options";
 
@@ -55,8 +55,6 @@ function putativePoints(f1: FeatureSet, f2: FeatureSet, putative: Array<[number,
  */
 export function matchAndVerify(k: KernelExports, f1: FeatureSet, f2: FeatureSet, options?: MatchOptionsInput): MatchResult {
   const o = resolveMatchOptions(options);
-  checkFeatureSet(f1, "features1");
-  checkFeatureSet(f2, "features2");
   const t0 = performance.now();
   const { putative, distances } = nearestNeighbours(k, f1, f2, o);
   const t1 = performance.now();

@@ -27,7 +27,7 @@ export interface PutativeMatches {
 
 /** Largest descriptor dimension accepted. */
 export const MAX_DIM = 256;
-/** Largest |descriptor value|: keeps every f32 partial sum of the SIMD pass finite. */
+/** Largest |descriptor value| (assembly/nn.ts MAX_VALUE): keeps the f32 half-norms finite. */
 export const MAX_DESCRIPTOR_ABS = 1e16;
 
 const MODE_MUTUAL = 1;
@@ -45,14 +45,11 @@ export function checkFeatureSet(f: FeatureSet, name: string): void {
   if (f.locations.length !== f.count * 2) {
     throw new InvalidFeaturesError(`${name}: ${f.locations.length} location values for ${f.count} points`);
   }
-  for (const v of f.descriptors) {
-    if (!(Math.abs(v) <= MAX_DESCRIPTOR_ABS)) {
-      throw new InvalidFeaturesError(`${name}: descriptor values must be finite with |v| ≤ ${MAX_DESCRIPTOR_ABS}`);
-    }
+  const locations = f.locations;
+  for (let i = 0; i < locations.length; i++) {
+    if (!Number.isFinite(locations[i])) throw new InvalidFeaturesError(`${name}: locations must be finite`);
   }
-  for (const v of f.locations) {
-    if (!Number.isFinite(v)) throw new InvalidFeaturesError(`${name}: locations must be finite`);
-  }
+  // Descriptor values are checked by the kernel (it scans them anyway): see nearestNeighbours.
 }
 
 /**
@@ -82,6 +79,9 @@ export function nearestNeighbours(
     // scipy squares the bound in float64 (0.8 → 0.6400000000000001) and compares d² < bound².
     const boundSq = options.distance * options.distance;
     const found = k.nearestNeighbours(p1, f1.count, p2, f2.count, dim, boundSq, mode, options.ratio, pIndex, pDist);
+    if (found === -2) {
+      throw new InvalidFeaturesError(`descriptor values must be finite with |v| ≤ ${MAX_DESCRIPTOR_ABS}`);
+    }
     if (found < 0) throw new Error("kernel arena could not allocate nearest-neighbour scratch memory");
     const index = new Int32Array(k.memory.buffer, pIndex, f2.count);
     const distSq = new Float64Array(k.memory.buffer, pDist, f2.count);
