@@ -20,6 +20,8 @@ export default defineConfig({
           cloudflareTest({
             main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
+            // Without imported model files, the Worker under test runs on synthetic weights (as `npm run dev`).
+            miniflare: { bindings: { MODEL_FALLBACK: "synthetic:1" } },
           }),
         ],
         test: {

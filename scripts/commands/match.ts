@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     fetch: fetchImpl,
     headers: values["api-key"] ? { authorization: `Bearer ${values["api-key"]}` } : undefined,
   });
-  const images = await Promise.all(positionals.map(async (path) => new File([await readFile(path)], basename(path))));
+  const images = await Promise.all(positionals.map(async (path) => new File([new Uint8Array(await readFile(path))], basename(path))));
   const call = (format: "json" | "svg") =>
     client.v1.match.$post({
       query: { format },

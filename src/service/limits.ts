@@ -8,8 +8,8 @@ export const LIMITS = {
   /** One encoded image (upload, base64 or URL download). */
   maxImageBytes: 10 * 1024 * 1024,
   /** Declared image size, checked from the header before decoding. */
-  maxImagePixels: 40_000_000,
-  maxImageSide: 12_000,
+  maxImagePixels: 4096 * 4096,
+  maxImageSide: 8192,
   /** Largest pyramid level (processed side × scale, squared) that fits the 128 MB isolate. */
   maxLevelPixels: 512 * 512,
   maxScales: 12,
