@@ -1,0 +1,36 @@
+/** A small deterministic extraction shared by the Node and workerd tests (same literal digests). */
+import { sha256Hex } from "../../../src/model/model-directory";
+import type { Features, Pixels } from "../../../src/types";
+import type { NamedTensor } from "../../../src/delf/synthetic";
+
+/** 96×80 procedural RGB texture (no files needed). */
+export function fixturePixels(): Pixels {
+  const width = 96, height = 80;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = 3 * (y * width + x);
+      data[i] = (x * 7 + y * 13 + ((x * y) % 31) * 5) & 255;
+      data[i + 1] = (x * x + 3 * y) & 255;
+      data[i + 2] = ((x >> 3) ^ (y >> 2)) * 16 & 255;
+    }
+  return { width, height, data };
+}
+
+export const FIXTURE_OPTIONS = { scales: [0.5, 1.0], scoreThreshold: 0 };
+
+function bytesOf(arrays: Float32Array[]): Uint8Array {
+  const out = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  }
+  return out;
+}
+
+export const featuresDigest = (f: Features) => sha256Hex(bytesOf([f.locations, f.scales, f.scores, f.descriptors]));
+export const tensorsDigest = (tensors: NamedTensor[]) => sha256Hex(bytesOf(tensors.map((t) => t.values)));
+
+/** sha-256 over all values of syntheticModelTensors(1), in order. */
+export const SYNTHETIC_1_DIGEST = "7bbd5fa3a91cf1cfbdf6e759de6077460aa6efbf6d662efce034333d55f100ae";
