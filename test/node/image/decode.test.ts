@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../../src/image/decode";
 import { loadNodeWasmModules } from "../../../src/runtime/wasm-modules.node";
-import { blocks, haveShared, readShared, rgbAt, toJpeg, toPng, toWebp, withExifOrientation } from "./fixtures";
+import { blocks, haveShared, readShared, rgbAt, toJpeg, toPng, toPng16, toWebp, withExifOrientation } from "./fixtures";
 
 const modules = await loadNodeWasmModules();
 
@@ -39,6 +39,13 @@ describe("fixtures encoded in the test", () => {
     expect([decoded.type, decoded.originalWidth, decoded.originalHeight]).toEqual(["png", 40, 24]);
     expect(rgbAt(decoded.pixels, 0, 0)).toEqual([20, 20, 30]);
     expect(rgbAt(decoded.pixels, 39, 23)).toEqual(block(4, 2));
+  });
+
+  it("16-bit PNG keeps the high byte of each sample (as Pillow does for RGB/RGBA)", async () => {
+    const png = await toPng16(2, 1, [0x1234, 0xff00, 0x00ff, 0x8000, 0xabcd, 0x0101, 0xfeff, 0xffff]);
+    expect([png[24], png[25]]).toEqual([16, 6]); // IHDR: bit depth 16, colour type RGBA
+    const decoded = await decodeImage(png, modules);
+    expect(Array.from(decoded.pixels.data)).toEqual([0x12, 0xff, 0x00, 0xab, 0x01, 0xfe]);
   });
 
   it("JPEG: EXIF orientations 1–8 are applied (Pillow exif_transpose), dimensions swapped for 5–8", async () => {

@@ -48,6 +48,16 @@ export async function toPng(image: Rgba): Promise<Uint8Array> {
   return new Uint8Array(await encodePng(image as ImageData));
 }
 
+/**
+ * A 16-bit RGBA PNG whose stored (big-endian) samples are `samples`. The encoder copies the
+ * Uint16Array bytes as they lie in memory (little-endian), so each value is byte-swapped first.
+ */
+export async function toPng16(width: number, height: number, samples: number[]): Promise<Uint8Array> {
+  await initEncoders();
+  const data = Uint16Array.from(samples, (v) => ((v & 255) << 8) | (v >> 8));
+  return new Uint8Array(await encodePng({ width, height, data } as unknown as ImageData, { bitDepth: 16 }));
+}
+
 /** A w×h image of 8×8-px blocks, each block a distinct colour: orientation and crops are visible. */
 export function blocks(width: number, height: number, alpha = 255): Rgba {
   const data = new Uint8ClampedArray(width * height * 4);
