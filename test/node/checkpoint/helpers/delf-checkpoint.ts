@@ -77,8 +77,9 @@ export function delfSavedModel(opts: { hub: boolean }): Uint8Array {
  */
 export function delfModelFiles(
   tensors: TensorToWrite[],
-  opts: { layout: "archive" | "hub"; shards?: number; withVariances?: boolean },
+  opts: { layout: "archive" | "hub"; shards?: number; withVariances?: boolean; pca?: { mean: Float32Array; projection: Float32Array; variances: Float32Array } },
 ): Map<string, Uint8Array> {
+  const pca = opts.pca ?? { mean: PCA_MEAN, projection: PCA_PROJECTION, variances: PCA_VARIANCES };
   const { index, shards } = writeBundle(tensors, { numShards: opts.shards ?? 1 });
   const root = opts.layout === "archive" ? "delf_v1_20171026/model/" : "";
   const files = new Map<string, Uint8Array>();
@@ -87,9 +88,9 @@ export function delfModelFiles(
   shards.forEach((s, i) => files.set(`${root}variables/variables.data-${String(i).padStart(5, "0")}-of-${String(shards.length).padStart(5, "0")}`, s));
   if (opts.layout === "hub") files.set("tfhub_module.pb", Uint8Array.of(0x08, 0x03));
   else {
-    files.set("delf_v1_20171026/pca/mean.datum", writeDatum([1024], PCA_MEAN));
-    files.set("delf_v1_20171026/pca/pca_proj_mat.datum", writeDatum([1024, 1024], PCA_PROJECTION));
-    if (opts.withVariances) files.set("delf_v1_20171026/pca/pca_vars.datum", writeDatum([1024], PCA_VARIANCES));
+    files.set("delf_v1_20171026/pca/mean.datum", writeDatum([1024], pca.mean));
+    files.set("delf_v1_20171026/pca/pca_proj_mat.datum", writeDatum([1024, 1024], pca.projection));
+    if (opts.withVariances) files.set("delf_v1_20171026/pca/pca_vars.datum", writeDatum([1024], pca.variances));
   }
   return files;
 }
