@@ -34,4 +34,27 @@ describe("image pipeline inside workerd", () => {
     expect(err).toBeInstanceOf(ImageError);
     expect(err.code).toBe("image_decode_failed");
   });
+
+  it("every truncation and many bit flips of the embedded JPEG/WebP/PNG end as ImageError, and decoding still works after", async () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const failures = new Map<string, number>();
+    for (const name of ["jpeg", "webp", "png"] as const) {
+      const good = embeddedBytes(name);
+      for (let i = 0; i < 60; i++) {
+        const cut = 12 + Math.floor(random() * (good.length - 12));
+        const err = await decodeImage(good.slice(0, cut), workerWasmModules).catch((e) => e);
+        expect([name, cut, err instanceof ImageError && err.code]).toEqual([name, cut, "image_decode_failed"]);
+        const flipped = good.slice();
+        flipped[Math.floor(random() * flipped.length)] ^= 1 << Math.floor(random() * 8);
+        const r = await decodeImage(flipped, workerWasmModules).catch((e) => e);
+        if (r instanceof Error) {
+          expect(r).toBeInstanceOf(ImageError);
+          failures.set(name, (failures.get(name) ?? 0) + 1);
+        }
+      }
+    }
+    expect(failures.get("jpeg")).toBeGreaterThan(0);
+    expect(await pipelineDigest(workerWasmModules)).toBe(NODE_DIGEST);
+  });
 });
