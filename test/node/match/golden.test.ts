@@ -56,7 +56,9 @@ describe.skipIf(!haveShared)("match-golden: scipy cKDTree + scikit-image ransac"
     expect(json.numInliers).toBeLessThanOrEqual(61);
     const t = json.transform as number[][];
     expect(t[2]).toEqual([0, 0, 1]);
-    // The transform maps image-1 [x, y] onto image-2 [x, y] (the files' order): inliers land close.
+    // The transform maps image-1 [x, y] onto image-2 [x, y] (the files' order): inliers land close
+    // (within a few px of the 20 px threshold: the refit is not the trial model that chose them;
+    // an x/y mix-up would put them tens to hundreds of px away).
     const loc1 = (JSON.parse(readFileSync(`${goldenDir}box_in_scene.features1.json`, "utf8")) as { locations: number[][] }).locations;
     const loc2 = (JSON.parse(readFileSync(`${goldenDir}box_in_scene.features2.json`, "utf8")) as { locations: number[][] }).locations;
     expected.putative.forEach(([i1, i2], m) => {
@@ -64,7 +66,7 @@ describe.skipIf(!haveShared)("match-golden: scipy cKDTree + scikit-image ransac"
       const [x, y] = loc1[i1];
       const px = t[0][0] * x + t[0][1] * y + t[0][2];
       const py = t[1][0] * x + t[1][1] * y + t[1][2];
-      expect(Math.hypot(px - loc2[i2][0], py - loc2[i2][1])).toBeLessThan(20);
+      expect(Math.hypot(px - loc2[i2][0], py - loc2[i2][1])).toBeLessThan(25);
     });
     expect(Object.keys(json.timingsMs as object)).toEqual(["match", "ransac"]);
   });
