@@ -84,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
       values: result.tensors.reduce((n, t) => n + t.values.length, 0),
       unusedKeys: result.unusedKeys,
       checkpointPrefix: result.checkpointPrefix,
+      keyPrefix: result.keyPrefix,
       savedModel: result.savedModelPath,
       hubModuleFormat: result.hubModuleFormat,
       pca: result.pca,

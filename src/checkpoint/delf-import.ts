@@ -26,6 +26,8 @@ export interface DelfImport {
   /** Checkpoint keys not used by the model (optimizer slots, global_step, …). */
   unusedKeys: string[];
   checkpointPrefix: string;
+  /** Scope prefix of the checkpoint keys before the official names ("" for the official files as far as known). */
+  keyPrefix: string;
   savedModelPath: string | null;
   /** ModuleDef.format of tfhub_module.pb when the source is a TF1 hub module (3 = FORMAT_V3). */
   hubModuleFormat: number | null;
@@ -66,12 +68,26 @@ async function readShards(files: ModelFiles, prefix: string, index: BundleIndex,
   return shards;
 }
 
-function checkpointTensors(index: BundleIndex, shards: Uint8Array[], progress: Progress): ImportedTensor[] {
+/**
+ * The scope prefix the checkpoint puts before the official names ("" normally; e.g. "module/" if an exporter
+ * wrapped the graph in a scope), found from the first ResNet kernel. Only used when every required name exists
+ * under it.
+ */
+function findKeyPrefix(index: BundleIndex): string {
+  const anchor = "resnet_v1_50/conv1/weights";
+  if (index.byName.has(anchor)) return "";
+  const candidates = index.tensors.filter((t) => t.name.endsWith(`/${anchor}`)).map((t) => t.name.slice(0, -anchor.length));
+  return candidates.length === 1 && delfCheckpointTensors().every((s) => index.byName.has(candidates[0] + s.name)) ? candidates[0] : "";
+}
+
+function checkpointTensors(index: BundleIndex, shards: Uint8Array[], keyPrefix: string, progress: Progress): ImportedTensor[] {
   const required = delfCheckpointTensors();
-  const available = new Map(index.tensors.map((t) => [t.name, t.shape]));
+  const available = new Map(
+    index.tensors.filter((t) => t.name.startsWith(keyPrefix)).map((t) => [t.name.slice(keyPrefix.length), t.shape]),
+  );
   const problems = checkTensorSet(available, required);
   for (const spec of required) {
-    const t = index.byName.get(spec.name);
+    const t = index.byName.get(keyPrefix + spec.name);
     if (t && t.dtype !== DT.FLOAT) problems.push(`tensor ${spec.name} has dtype ${dtypeName(t.dtype)}, expected float32`);
   }
   if (problems.length > 0) {
@@ -84,7 +100,7 @@ function checkpointTensors(index: BundleIndex, shards: Uint8Array[], progress: P
   const tensors: ImportedTensor[] = [];
   required.forEach((spec, i) => {
     if (i % 40 === 0) progress(`checking tensors ${i + 1}–${Math.min(i + 40, required.length)} of ${required.length} (CRC32C)`);
-    tensors.push({ name: spec.name, shape: spec.shape, values: readFloat32Tensor(index, index.byName.get(spec.name)!, shards) });
+    tensors.push({ name: spec.name, shape: spec.shape, values: readFloat32Tensor(index, index.byName.get(keyPrefix + spec.name)!, shards) });
   });
   return tensors;
 }
@@ -168,8 +184,10 @@ export async function importDelf(files: ModelFiles, progress: Progress = () => {
   progress(`reading ${indexPath}`);
   const index = readBundleIndex(await files.read(indexPath));
   const shards = await readShards(files, prefix, index, progress);
-  const tensors = checkpointTensors(index, shards, progress);
-  const used = new Set(tensors.map((t) => t.name));
+  const keyPrefix = findKeyPrefix(index);
+  if (keyPrefix) progress(`checkpoint keys carry the prefix "${keyPrefix}"; it is removed`);
+  const tensors = checkpointTensors(index, shards, keyPrefix, progress);
+  const used = new Set(tensors.map((t) => keyPrefix + t.name));
   const unusedKeys = index.tensors.map((t) => t.name).filter((n) => !used.has(n));
 
   progress("reading the PCA parameters");
@@ -185,6 +203,7 @@ export async function importDelf(files: ModelFiles, progress: Progress = () => {
     tensors: [...tensors, ...pcaTensors],
     unusedKeys,
     checkpointPrefix: prefix,
+    keyPrefix,
     savedModelPath,
     hubModuleFormat,
     pca: { source: datum ? datum.paths.join(", ") : `saved_model.pb Consts ${fromGraph!.names.join(", ")}`, graphConstsEqualDatum },

@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { gunzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importDelf } from "../../../src/checkpoint/delf-import";
@@ -77,6 +78,7 @@ describe("import-model on test-written DELF checkpoints", () => {
 
     expect(result.unusedKeys).toEqual(["global_step", "resnet_v1_50/conv1/weights/Momentum"]);
     expect(result.checkpointPrefix).toBe("delf_v1_20171026/model/variables/variables");
+    expect(result.keyPrefix).toBe("");
     expect(result.hubModuleFormat).toBeNull();
     expect(result.pca).toEqual({
       source: "delf_v1_20171026/pca/mean.datum, delf_v1_20171026/pca/pca_proj_mat.datum, delf_v1_20171026/pca/pca_vars.datum",
@@ -139,6 +141,23 @@ describe("import-model on test-written DELF checkpoints", () => {
     noPca.delete("delf_v1_20171026/pca/mean.datum");
     noPca.delete("delf_v1_20171026/pca/pca_proj_mat.datum");
     expect((await importError(noPca)).message).toContain("PCA parameters not found");
+  });
+
+  it("keys under one extra scope (e.g. module/) are mapped to the official names and reported", async () => {
+    const prefixed = tensors.map((t) => ({ ...t, name: `module/${t.name}` }));
+    const result = await importDelf(modelFilesFromMap("prefixed", delfModelFiles(prefixed, { layout: "hub" })));
+    expect(result.keyPrefix).toBe("module/");
+    expect(result.tensors.slice(0, 2).map((t) => t.name)).toEqual(["resnet_v1_50/conv1/weights", "resnet_v1_50/conv1/BatchNorm/gamma"]);
+    expect(firstDifference(result.tensors[0].values, valuesOf(0, [7, 7, 3, 64]))).toBe(-1);
+    expect(result.unusedKeys).toEqual(["module/global_step", "module/resnet_v1_50/conv1/weights/Momentum"]);
+  });
+
+  it("a truncated .tar.gz or .tar → clear error", async () => {
+    const gz = await writeTarGz(new Map([["a/saved_model.pb", new Uint8Array(5000).fill(7)]]));
+    writeFileSync(join(work, "cut.tar.gz"), gz.subarray(0, gz.length - 30));
+    await expect(importModel(join(work, "cut.tar.gz"), join(work, "never"), () => {})).rejects.toThrow(/cut\.tar\.gz: gzip data is corrupt or truncated/);
+    writeFileSync(join(work, "cut.tar"), gunzipSync(gz).subarray(0, 2000));
+    await expect(importModel(join(work, "cut.tar"), join(work, "never"), () => {})).rejects.toThrow(/^archive is not a valid tar file/);
   });
 
   it("CLI: import-model exits 1 naming the missing tensor; inspect-checkpoint --values --json prints the contract", async () => {
