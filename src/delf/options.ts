@@ -36,10 +36,14 @@ function invalid(message: string): never {
   throw new DelfError("invalid_options", message);
 }
 
-/** Fills defaults and validates; throws DelfError("invalid_options") with a readable message. */
+/**
+ * Fills defaults (an absent or undefined field takes the tutorial default) and validates; throws
+ * DelfError("invalid_options") with a readable message.
+ */
 export function resolveExtractOptions(options: Partial<ExtractOptions> = {}): ExtractOptions {
-  const o: ExtractOptions = { ...DEFAULT_EXTRACT_OPTIONS, ...options };
-  for (const key of Object.keys(options)) if (!(key in DEFAULT_EXTRACT_OPTIONS)) invalid(`unknown option "${key}"`);
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  for (const key of Object.keys(given)) if (!(key in DEFAULT_EXTRACT_OPTIONS)) invalid(`unknown option "${key}"`);
+  const o: ExtractOptions = { ...DEFAULT_EXTRACT_OPTIONS, ...given };
   if (!Array.isArray(o.scales) || o.scales.length === 0) invalid("scales must be a non-empty array");
   if (o.scales.length > MAX_SCALES) invalid(`at most ${MAX_SCALES} scales`);
   for (const s of o.scales)

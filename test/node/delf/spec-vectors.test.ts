@@ -197,6 +197,12 @@ describe("options", () => {
   it("defaults are the tutorial's", () => {
     expect(resolveExtractOptions()).toEqual({ scales: [0.25, 0.3536, 0.5, 0.7071, 1.0, 1.4142, 2.0], scoreThreshold: 100, maxFeatures: 1000, iouThreshold: 1.0, useWhitening: false });
   });
+  it("undefined fields take the defaults; given ones are copied", () => {
+    const scales = [1, 2];
+    const o = resolveExtractOptions({ scales, maxFeatures: undefined, scoreThreshold: 0 });
+    expect(o).toEqual({ ...DEFAULT_EXTRACT_OPTIONS, scales: [1, 2], scoreThreshold: 0 });
+    expect(o.scales).not.toBe(scales);
+  });
   it.each([
     [{ scales: [] }],
     [{ scales: [0] }],
