@@ -2,7 +2,7 @@
  * The Node front door's Platform (CLI, tests, benchmarks): wasm compiled from files, the model
  * from a directory on disk or `synthetic:<seed>`, an in-memory LRU feature cache.
  */
-import { loadNodeWasmModules } from "./runtime/wasm-modules.node";
+import { loadNodeWasmModules } from "./runtime/wasm-modules.node.js"; // .js: tsx would take a bare ".node" for a native addon
 import { startRuntime } from "./runtime/start";
 import { ModelProvider, parseSyntheticSource, type ModelSource } from "./service/model-provider";
 import { MemoryFeatureCache } from "./service/feature-cache";
