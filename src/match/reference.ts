@@ -12,15 +12,19 @@ import { validateRansacOptions, type RansacOptions } from "./options";
 export function referenceSquaredDistance(a: Float32Array, i: number, b: Float32Array, j: number, dim: number): number {
   const u = i * dim;
   const v = j * dim;
-  const acc = [0, 0, 0, 0];
+  let acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
   let k = 0;
   for (; k + 4 <= dim; k += 4) {
-    for (let l = 0; l < 4; l++) {
-      const d = a[u + k + l] - b[v + k + l];
-      acc[l] += d * d;
-    }
+    const d0 = a[u + k] - b[v + k];
+    const d1 = a[u + k + 1] - b[v + k + 1];
+    const d2 = a[u + k + 2] - b[v + k + 2];
+    const d3 = a[u + k + 3] - b[v + k + 3];
+    acc0 += d0 * d0;
+    acc1 += d1 * d1;
+    acc2 += d2 * d2;
+    acc3 += d3 * d3;
   }
-  let s = acc[0] + acc[1] + acc[2] + acc[3];
+  let s = acc0 + acc1 + acc2 + acc3;
   for (; k < dim; k++) {
     const d = a[u + k] - b[v + k];
     s += d * d;
