@@ -10,6 +10,8 @@ import { decodeModuleDef, decodeSavedModel } from "../../../src/checkpoint/graph
 import { graphReport, selectMetaGraph } from "../../../src/checkpoint/saved-model";
 import { tableBlocks } from "../../../src/checkpoint/table";
 import { inspectCheckpoint } from "../../../scripts/commands/inspect-checkpoint";
+import { importDelf } from "../../../src/checkpoint/delf-import";
+import { readDirectoryFiles } from "../../../src/checkpoint/directory.node";
 
 const FIXTURES = fileURLToPath(new URL("../../../../shared/data/tf-fixtures/", import.meta.url));
 const haveShared = existsSync(FIXTURES);
@@ -219,5 +221,15 @@ describe.skipIf(!haveShared)("TensorFlow-written saved_model.pb / tfhub_module.p
     const rust = signatures("tensorflow-rust/regression-model");
     expect(rust.tags).toEqual(["train", "serve"]);
     expect(rust.signatures["tensorflow/serving/regress"].outputs.out.name).toBe("y_hat:0");
+  });
+});
+
+describe.skipIf(!haveShared)("import-model on a real (non-DELF) TF1 hub module", () => {
+  it("reads it fully, then refuses it naming the missing DELF tensors", async () => {
+    const files = await readDirectoryFiles(`${FIXTURES}tfhub/half_plus_two_v1`);
+    expect(files.paths.sort()).toEqual(["saved_model.pb", "tfhub_module.pb", "variables/variables.data-00000-of-00001", "variables/variables.index"]);
+    await expect(importDelf(files)).rejects.toThrow(
+      /^the checkpoint is not the DELF v1 model: 222 of the 222 required tensors are missing or wrong:\n  missing tensor resnet_v1_50\/conv1\/weights \[7,7,3,64\]\n/,
+    );
   });
 });
