@@ -4,7 +4,8 @@
  */
 import { loadNodeWasmModules } from "./runtime/wasm-modules.node.js"; // .js: tsx would take a bare ".node" for a native addon
 import { startRuntime } from "./runtime/start";
-import { ModelProvider, parseSyntheticSource, type ModelSource } from "./service/model-provider";
+import { ModelProvider, type ModelSource } from "./service/model-provider";
+import { parseSyntheticSpec } from "./delf/synthetic";
 import { MemoryFeatureCache } from "./service/feature-cache";
 import { SerialQueue } from "./service/serial-queue";
 import type { ServiceContext } from "./service/context";
@@ -12,7 +13,7 @@ import type { Platform } from "./http/platform";
 
 /** `synthetic:<seed>` or a model directory path. */
 export async function nodeModelSource(weights: string): Promise<ModelSource> {
-  const seed = parseSyntheticSource(weights);
+  const seed = parseSyntheticSpec(weights);
   if (seed !== null) return { kind: "synthetic", seed };
   const { readFile } = await import("node:fs/promises");
   const { join } = await import("node:path");

@@ -4,7 +4,8 @@
  */
 import { workerWasmModules } from "./runtime/wasm-modules.worker";
 import { startRuntime } from "./runtime/start";
-import { ModelProvider, parseSyntheticSource, type ModelSource } from "./service/model-provider";
+import { ModelProvider, type ModelSource } from "./service/model-provider";
+import { parseSyntheticSpec } from "./delf/synthetic";
 import { WorkersFeatureCache } from "./service/feature-cache";
 import { SerialQueue } from "./service/serial-queue";
 import type { ServiceContext } from "./service/context";
@@ -21,7 +22,7 @@ async function readAsset(assets: Fetcher, path: string): Promise<Uint8Array> {
 }
 
 export async function workerModelSource(env: Bindings): Promise<ModelSource> {
-  const seed = parseSyntheticSource(env.MODEL_FALLBACK);
+  const seed = env.MODEL_FALLBACK ? parseSyntheticSpec(env.MODEL_FALLBACK) : null;
   if (env.ASSETS) {
     const manifest = await env.ASSETS.fetch(MODEL_PREFIX + "model.json");
     await manifest.body?.cancel();

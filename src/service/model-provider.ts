@@ -29,12 +29,6 @@ export class ModelUnavailableError extends Error {
 /** How long a failed load is remembered before the next request tries again. */
 const RETRY_AFTER_FAILURE_MS = 10_000;
 
-/** Parses "synthetic:<seed>" (non-negative integer seed); null for anything else. */
-export function parseSyntheticSource(text: string | undefined): number | null {
-  const m = /^synthetic:(\d{1,9})$/.exec(text ?? "");
-  return m ? Number(m[1]) : null;
-}
-
 export class ModelProvider {
   private loading: Promise<DelfModel> | undefined;
   private failedAt = 0;
