@@ -18,9 +18,13 @@ const BENIGN_WARNING = /extraneous bytes before marker/;
 export async function decodeJpegRgba(module: WebAssembly.Module, bytes: Uint8Array): Promise<DecodedRgba> {
   const warnings: string[] = [];
   const collect = (s: string) => void warnings.push(s);
-  await (init as unknown as InitWithModule)(module, { print: collect, printErr: collect });
+  // init() stores the new instance in the package's single module slot and decode() reads that slot
+  // synchronously when called: call both in the same synchronous step, or a concurrent decode could
+  // swap in its own instance (and its message collector) in between.
+  const ready = (init as unknown as InitWithModule)(module, { print: collect, printErr: collect });
   // EXIF orientation is applied by decode.ts from the header, so the codec must not apply it.
-  const image = await decode(bytes as unknown as ArrayBuffer, { preserveOrientation: false });
+  const decoding = decode(bytes as unknown as ArrayBuffer, { preserveOrientation: false });
+  const [, image] = await Promise.all([ready, decoding]);
   const serious = warnings.filter((w) => !BENIGN_WARNING.test(w));
   if (serious.length > 0) throw new Error(`corrupt JPEG data: ${serious.join("; ")}`);
   return fromImageData(image);

@@ -7,7 +7,9 @@ type InitWithModule = (module: WebAssembly.Module, overrides: { print(s: string)
 export async function decodeWebpRgba(module: WebAssembly.Module, bytes: Uint8Array): Promise<DecodedRgba> {
   const messages: string[] = [];
   const collect = (s: string) => void messages.push(s);
-  await (init as unknown as InitWithModule)(module, { print: collect, printErr: collect });
-  const image = await decode(bytes as unknown as ArrayBuffer);
+  // Same synchronous init-then-decode step as in jpeg.ts, for the same reason.
+  const ready = (init as unknown as InitWithModule)(module, { print: collect, printErr: collect });
+  const decoding = decode(bytes as unknown as ArrayBuffer);
+  const [, image] = await Promise.all([ready, decoding]);
   return fromImageData(image);
 }

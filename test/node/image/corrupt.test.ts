@@ -95,3 +95,18 @@ describe("malformed input", () => {
     expect(Array.from((r as DecodedImage).pixels.data.subarray(0, 6))).toEqual([20, 20, 30, 20, 20, 30]);
   });
 });
+
+describe("concurrent decodes", () => {
+  it("interleaved good and truncated JPEG/WebP decodes each get their own codec instance and verdict", async () => {
+    const jpeg = await toJpeg(blocks(64, 48), 90);
+    const webp = await toWebp(blocks(64, 48), false);
+    const jobs: [Uint8Array, boolean][] = [];
+    for (let i = 0; i < 12; i++) {
+      jobs.push([jpeg.slice(0, jpeg.length - 50 - i), false], [jpeg, true], [jpeg, true]);
+      jobs.push([webp.slice(0, webp.length - 20 - i), false], [webp, true], [webp, true]);
+    }
+    const results = await Promise.all(jobs.map(([bytes]) => outcome(bytes)));
+    const verdicts = results.map((r) => (r instanceof ImageError ? r.code : "decoded"));
+    expect(verdicts).toEqual(jobs.map(([, good]) => (good ? "decoded" : "image_decode_failed")));
+  });
+});

@@ -55,7 +55,7 @@ export async function toPng(image: Rgba): Promise<Uint8Array> {
 export async function toPng16(width: number, height: number, samples: number[]): Promise<Uint8Array> {
   await initEncoders();
   const data = Uint16Array.from(samples, (v) => ((v & 255) << 8) | (v >> 8));
-  return new Uint8Array(await encodePng({ width, height, data } as unknown as ImageData, { bitDepth: 16 }));
+  return new Uint8Array(await encodePng({ width, height, data } as never, { bitDepth: 16 }));
 }
 
 /** A w×h image of 8×8-px blocks, each block a distinct colour: orientation and crops are visible. */
