@@ -79,7 +79,7 @@ export interface GraphReport {
   batchNormEpsilons: Array<{ value: number; count: number; source: string }>;
   /** Distinct ResizeBilinear flag combinations. */
   resizeBilinear: Array<{ alignCorners: boolean; halfPixelCenters: boolean; count: number }>;
-  /** The first ops downstream of each signature input, with the constant operands they use. */
+  /** The first ops downstream of each signature input and Placeholder, with the constant operands they use. */
   inputOps: Record<string, Array<{ node: string; op: string; constants: Record<string, Scalar | Scalar[]> }>>;
   /** float32 Consts shaped like PCA parameters ([1024], [1024,1024], [40,1024]). */
   pcaCandidates: FloatConst[];
@@ -129,37 +129,43 @@ function resizeReport(graph: MetaGraph): GraphReport["resizeBilinear"] {
   return countDistinct(flags, (f) => `${f.alignCorners}|${f.halfPixelCenters}`).map(({ item, count }) => ({ ...item, count }));
 }
 
-/** Breadth-first walk from each signature input through its consumers (at most `limit` ops). */
+/**
+ * Breadth-first walk from each signature input (key "<signature>/<input>") and each Placeholder
+ * (key "placeholder:<name>"; graphs exported without signatures) through its consumers (at most `limit` ops).
+ */
 function inputOpsReport(graph: MetaGraph, nodes: Map<string, NodeDef>, limit = 12): GraphReport["inputOps"] {
   const consumers = new Map<string, NodeDef[]>();
   for (const n of graph.nodes)
     for (const input of n.inputs) {
       if (input.startsWith("^")) continue;
       const from = inputNodeName(input);
-      consumers.set(from, [...(consumers.get(from) ?? []), n]);
+      const list = consumers.get(from);
+      if (list) list.push(n);
+      else consumers.set(from, [n]);
     }
+  const starts: Array<[string, string]> = [];
+  for (const [sigName, sig] of graph.signatures) for (const [key, info] of sig.inputs) starts.push([`${sigName}/${key}`, inputNodeName(info.name)]);
+  for (const n of graph.nodes) if (n.op === "Placeholder" || n.op === "PlaceholderWithDefault") starts.push([`placeholder:${n.name}`, n.name]);
   const report: GraphReport["inputOps"] = {};
-  for (const [sigName, sig] of graph.signatures)
-    for (const [key, info] of sig.inputs) {
-      const start = inputNodeName(info.name);
-      const seen = new Set([start]);
-      const queue = [start];
-      const ops: GraphReport["inputOps"][string] = [];
-      while (queue.length > 0 && ops.length < limit) {
-        for (const next of consumers.get(queue.shift()!) ?? []) {
-          if (seen.has(next.name) || ops.length >= limit) continue;
-          seen.add(next.name);
-          queue.push(next.name);
-          const constants: Record<string, Scalar | Scalar[]> = {};
-          for (const input of next.inputs) {
-            const c = input.startsWith("^") ? null : constBehind(nodes, input);
-            if (c) constants[c.node] = c.value;
-          }
-          ops.push({ node: next.name, op: next.op, constants });
+  for (const [label, start] of starts) {
+    const seen = new Set([start]);
+    const queue = [start];
+    const ops: GraphReport["inputOps"][string] = [];
+    while (queue.length > 0 && ops.length < limit) {
+      for (const next of consumers.get(queue.shift()!) ?? []) {
+        if (seen.has(next.name) || ops.length >= limit) continue;
+        seen.add(next.name);
+        queue.push(next.name);
+        const constants: Record<string, Scalar | Scalar[]> = {};
+        for (const input of next.inputs) {
+          const c = input.startsWith("^") ? null : constBehind(nodes, input);
+          if (c) constants[c.node] = c.value;
         }
+        ops.push({ node: next.name, op: next.op, constants });
       }
-      report[`${sigName}/${key}`] = ops;
     }
+    report[label] = ops;
+  }
   return report;
 }
 

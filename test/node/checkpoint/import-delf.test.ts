@@ -95,6 +95,7 @@ describe("import-model on test-written DELF checkpoints", () => {
       { node: "sub", op: "Sub", constants: { "sub/y": 128 } },
       { node: "truediv", op: "RealDiv", constants: { "truediv/y": 128 } },
     ]);
+    expect(g.inputOps["placeholder:input_image"]).toEqual(g.inputOps["serving_default/image"]);
     expect(g.signatures.serving_default.outputs.features).toEqual({ name: "features:0", dtype: "float32", shape: null });
     expect(g.pcaCandidates).toEqual([]);
   });
