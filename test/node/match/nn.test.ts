@@ -113,6 +113,33 @@ describe("nearest neighbours: ties, direction, options, edge cases", () => {
 });
 
 describe("nearest neighbours: kernel = plain-TS float64 reference on random data", () => {
+  it("picks the float64 winner among candidates closer together than the i16 quantisation step", async () => {
+    const k = await kernels();
+    const random = new SeededRandom(77);
+    const dim = 40;
+    const base = randomRows(random, 1, dim);
+    // 200 image-1 rows = base + perturbations from 1e-7 to 1e-3 (many below the quantisation step
+    // of ~2e-5); queries = base + other tiny perturbations. Every query has a crowd of near-ties.
+    const n1 = 200;
+    const d1 = new Float32Array(n1 * dim);
+    for (let i = 0; i < n1; i++) {
+      const size = 10 ** (-7 + (4 * i) / n1);
+      for (let c = 0; c < dim; c++) d1[i * dim + c] = base[c] + (uniform(random) - 0.5) * size;
+    }
+    const n2 = 60;
+    const d2 = new Float32Array(n2 * dim);
+    for (let i = 0; i < n2; i++) for (let c = 0; c < dim; c++) d2[i * dim + c] = base[c] + (uniform(random) - 0.5) * 1e-6;
+    const f1 = { count: n1, dim, descriptors: d1, locations: new Float32Array(n1 * 2) };
+    const f2 = { count: n2, dim, descriptors: d2, locations: new Float32Array(n2 * 2) };
+    for (const matcher of ["nn", "mnn", "ratio", "mnn-ratio"] as Matcher[]) {
+      const options = { distance: 0.8, matcher, ratio: 0.999 };
+      expect(nearestNeighbours(k, f1, f2, options).putative).toEqual(referenceNearestNeighbours(f1, f2, options).putative);
+    }
+    const nn = nearestNeighbours(k, f1, f2, tutorial).putative;
+    expect(nn.length).toBe(n2);
+    expect(new Set(nn.map(([i1]) => i1)).size).toBeGreaterThan(3); // the winners really differ
+  });
+
   const matchers: Matcher[] = ["nn", "mnn", "ratio", "mnn-ratio"];
   for (const dim of [1, 2, 3, 5, 8, 40, 129, 256]) {
     it(`dim ${dim}: identical putatives for every matcher`, async () => {
