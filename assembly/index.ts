@@ -3,5 +3,5 @@
 // in src/match/ copy inputs in once, call, and read results out. No GC allocation in hot loops.
 export * from "./memory";
 export * from "./distance";
-export { nearestNeighbours, exactSquaredDistance } from "./nn";
+export { nearestNeighbours } from "./nn";
 export { ransac } from "./ransac";

@@ -27,7 +27,7 @@ let secondDistSq: f64 = Infinity;
  * sqeuclidean_distance_double): four lane accumulators over blocks of 4 components, summed left to
  * right, then the remaining components one by one.
  */
-export function exactSquaredDistance(u: usize, v: usize, dim: i32): f64 {
+function exactSquaredDistance(u: usize, v: usize, dim: i32): f64 {
   let a0: f64 = 0, a1: f64 = 0, a2: f64 = 0, a3: f64 = 0;
   let k = 0;
   for (; k + 4 <= dim; k += 4) {

@@ -13,8 +13,6 @@ export interface KernelExports {
     d1: number, n1: number, d2: number, n2: number, dim: number, boundSq: number, mode: number, ratio: number,
     outIndex: number, outDistSq: number,
   ): number;
-  /** assembly/nn.ts: f64 squared distance in scipy cKDTree's summation order. */
-  exactSquaredDistance(u: number, v: number, dim: number): number;
   /** assembly/ransac.ts: RANSAC over pre-drawn samples; returns the number of trials run. */
   ransac(
     kind: number, points: number, m: number, samples: number, maxTrials: number, dynamicTrials: number,
