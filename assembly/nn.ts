@@ -7,15 +7,16 @@
 // lowest index.
 import { arenaAlloc } from "./memory";
 
-/** Image-1 rows per packed block: 4 f32x4 lanes, so one splat of a query component feeds 16 rows. */
+/** Image-1 rows per packed block: 4 vectors of 4 i32 lanes, so one splat of a query pair feeds 16 rows. */
 const BLOCK: i32 = 16;
 const BLOCK_SHIFT: i32 = 4;
 
 /** Largest accepted |descriptor value| (keeps every f32 half-norm finite); NaN is rejected too. */
 const MAX_VALUE: f64 = 1e16;
 
-export const NN_MUTUAL: i32 = 1;
-export const NN_RATIO: i32 = 2;
+/** `mode` bits (src/match/nn.ts passes the same values). */
+const NN_MUTUAL: i32 = 1;
+const NN_RATIO: i32 = 2;
 
 // Results of the last `resolveRow`.
 let bestIndex: i32 = -1;

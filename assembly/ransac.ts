@@ -7,10 +7,10 @@
 // Points are f64 structure-of-arrays: srcX[m], srcY[m], dstX[m], dstY[m].
 import { estimateAffine, estimateHomography } from "./estimate";
 
-export const MODEL_AFFINE: i32 = 0;
-export const MODEL_HOMOGRAPHY: i32 = 1;
+/** `kind`: 0 = affine, 1 = homography (src/match/ransac.ts MODEL_KIND). */
+const MODEL_HOMOGRAPHY: i32 = 1;
 
-/** Trials between two checks of "can this trial still become the best?". */
+/** Pairs scored between two checks of "can this trial still become the best?". */
 const BAIL_CHECK_POINTS: i32 = 32;
 
 const trialModel = memory.data(9 * 8, 16);
