@@ -11,6 +11,8 @@ import type { PcaParameters } from "./descriptors";
 import { DelfError } from "./errors";
 import { allConvs, delfNetworkSpec, type ConvSpec, type NetworkSpec } from "./layers";
 import { syntheticModelTensors } from "./synthetic";
+import { releaseFilterBuffers } from "./filter-buffers";
+import { runNetwork } from "./network";
 
 /** One conv with folded weights on the tfjs backend. 1×1 convs are stored as [in, out] matrices. */
 export interface UploadedConv {
@@ -29,8 +31,21 @@ export interface DelfModel {
   /** Uploaded convs by checkpoint scope. */
   convs: Map<string, UploadedConv>;
   pca: PcaParameters;
+  /** Bytes of tfjs filter buffers freed after warm-up (0 when kept; see filter-buffers.ts). */
+  releasedFilterBytes: number;
   dispose(): void;
 }
+
+export interface CreateModelOptions {
+  /**
+   * Run the network once on a small input so every layer's XNNPACK operator exists, then free the
+   * tfjs copies of the filters (≈ 36 MiB less wasm heap). Default true.
+   */
+  releaseFilterBuffers?: boolean;
+}
+
+/** Side of the warm-up input: big enough that no layer sees an empty map. */
+const WARM_UP_SIDE = 64;
 
 function tensor(tensors: TensorMap, name: string, shape?: number[]): Float32Array {
   const t = tensors.get(name);
@@ -58,7 +73,21 @@ function foldConv(tensors: TensorMap, spec: ConvSpec): { weights: Float32Array; 
  * Folds and uploads a model from checkpoint-named tensors (a model directory's TensorMap).
  * The TensorMap is not retained; callers may drop it afterwards.
  */
-export function createDelfModel(tensors: TensorMap, meta: { trained: boolean; source: string }): DelfModel {
+export function createDelfModel(
+  tensors: TensorMap,
+  meta: { trained: boolean; source: string },
+  options: CreateModelOptions = {},
+): DelfModel {
+  // PCA first: a missing tensor fails before anything is uploaded.
+  const projection = tensor(tensors, PCA_TENSORS[1].name, PCA_TENSORS[1].shape);
+  const variances = tensors.has(PCA_VARIANCES.name) ? tensor(tensors, PCA_VARIANCES.name, PCA_VARIANCES.shape) : null;
+  const pca: PcaParameters = {
+    mean: tensor(tensors, PCA_TENSORS[0].name, PCA_TENSORS[0].shape).slice(),
+    projection: projection.slice(0, PCA_DIM * FEATURE_DEPTH),
+    inDim: FEATURE_DEPTH,
+    outDim: PCA_DIM,
+    variances: variances ? variances.slice(0, PCA_DIM) : null,
+  };
   const spec = delfNetworkSpec();
   const convs = new Map<string, UploadedConv>();
   const dispose = () => {
@@ -75,17 +104,15 @@ export function createDelfModel(tensors: TensorMap, meta: { trained: boolean; so
     dispose();
     throw error;
   }
-  const projection = tensor(tensors, PCA_TENSORS[1].name, PCA_TENSORS[1].shape);
-  const variances = tensors.has(PCA_VARIANCES.name) ? tensor(tensors, PCA_VARIANCES.name, PCA_VARIANCES.shape) : null;
-  const pca: PcaParameters = {
-    mean: tensor(tensors, PCA_TENSORS[0].name, PCA_TENSORS[0].shape).slice(),
-    projection: projection.slice(0, PCA_DIM * FEATURE_DEPTH),
-    inDim: FEATURE_DEPTH,
-    outDim: PCA_DIM,
-    variances: variances ? variances.slice(0, PCA_DIM) : null,
-  };
   const tensorCount = delfCheckpointTensors().length + PCA_TENSORS.length + (variances ? 1 : 0);
-  return { trained: meta.trained, source: meta.source, tensorCount, spec, convs, pca, dispose };
+  const model: DelfModel = { trained: meta.trained, source: meta.source, tensorCount, spec, convs, pca, releasedFilterBytes: 0, dispose };
+  if (options.releaseFilterBuffers ?? true) {
+    const input = tf.zeros([1, WARM_UP_SIDE, WARM_UP_SIDE, 3]) as tf.Tensor4D;
+    const out = runNetwork(model, input);
+    tf.dispose([input, out.features, out.logits]);
+    model.releasedFilterBytes = releaseFilterBuffers([...convs.values()].map((c) => c.filter));
+  }
+  return model;
 }
 
 /** The deterministic synthetic model for `seed` (trained: false, source "synthetic:<seed>"). */

@@ -1,5 +1,6 @@
 // Synthetic weights, the model directory round trip, model construction and extraction invariants.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
 import { buildModelDirectory, loadModelDirectory } from "../../../src/model/model-directory";
 import { delfCheckpointTensors, requiredModelTensors } from "../../../src/model/delf-tensors";
 import { parseSyntheticSpec, syntheticModelTensors } from "../../../src/delf/synthetic";
@@ -64,6 +65,8 @@ describe("DelfModel", () => {
 
   it("synthetic model metadata", () => {
     expect([model.trained, model.source, model.tensorCount]).toEqual([false, "synthetic:1", 225]);
+    // every folded filter (9,037,504 floats, spec §6) was freed from the tfjs side after warm-up
+    expect(model.releasedFilterBytes).toBe(9037504 * 4);
   });
 
   it("a model directory written from synthetic weights loads back and extracts identically", async () => {
@@ -83,7 +86,9 @@ describe("DelfModel", () => {
   it("refuses a tensor map with a missing tensor (invalid_model)", () => {
     const tensors = new Map(syntheticModelTensors(1).map((t) => [t.name, { shape: t.shape, values: t.values }]));
     tensors.delete("resnet_v1_50/block2/unit_3/bottleneck_v1/conv2/BatchNorm/gamma");
+    const before = tf.memory().numTensors;
     expect(() => createDelfModel(tensors, { trained: false, source: "x" })).toThrow(expect.objectContaining({ code: "invalid_model" }));
+    expect(tf.memory().numTensors).toBe(before); // what was uploaded before the failure is disposed
   });
 
   it("fixture extraction: literal digest (the workerd test expects the same), invariants", async () => {
@@ -124,7 +129,6 @@ describe("DelfModel", () => {
   });
 
   it("disposes every intermediate: no tensors leak across an extraction", async () => {
-    const tf = await import("@tensorflow/tfjs-core");
     await extractDelfFeatures(model, fixturePixels(), FIXTURE_OPTIONS);
     const before = tf.memory().numTensors;
     await extractDelfFeatures(model, fixturePixels(), FIXTURE_OPTIONS);
