@@ -18,6 +18,10 @@ const MAX_VALUE: f64 = 1e16;
 const NN_MUTUAL: i32 = 1;
 const NN_RATIO: i32 = 2;
 
+// Smallest scores of the rows scored last (row 0 and row 1).
+let rowMin0: f64 = Infinity;
+let rowMin1: f64 = Infinity;
+
 // Results of the last `resolveRow`.
 let bestIndex: i32 = -1;
 let bestDistSq: f64 = Infinity;
@@ -148,6 +152,7 @@ function scoreTwoRows(
 ): void {
   const blockBytes = <usize>pairs << 6;
   const scale = f32x4.splat(invQ2);
+  let min0 = f32x4.splat(Infinity), min1 = f32x4.splat(Infinity);
   for (let blk = 0; blk < nBlocks; blk++) {
     let p = packed + <usize>blk * blockBytes;
     let s00 = i32x4.splat(0), s01 = i32x4.splat(0), s02 = i32x4.splat(0), s03 = i32x4.splat(0);
@@ -172,21 +177,39 @@ function scoreTwoRows(
     const o = <usize>blk << 6;
     const h = halfNorms + o;
     const h0 = v128.load(h), h1 = v128.load(h, 16), h2 = v128.load(h, 32), h3 = v128.load(h, 48);
-    v128.store(out0 + o, f32x4.sub(h0, f32x4.mul(f32x4.convert_i32x4_s(s00), scale)));
-    v128.store(out0 + o, f32x4.sub(h1, f32x4.mul(f32x4.convert_i32x4_s(s01), scale)), 16);
-    v128.store(out0 + o, f32x4.sub(h2, f32x4.mul(f32x4.convert_i32x4_s(s02), scale)), 32);
-    v128.store(out0 + o, f32x4.sub(h3, f32x4.mul(f32x4.convert_i32x4_s(s03), scale)), 48);
-    v128.store(out1 + o, f32x4.sub(h0, f32x4.mul(f32x4.convert_i32x4_s(s10), scale)));
-    v128.store(out1 + o, f32x4.sub(h1, f32x4.mul(f32x4.convert_i32x4_s(s11), scale)), 16);
-    v128.store(out1 + o, f32x4.sub(h2, f32x4.mul(f32x4.convert_i32x4_s(s12), scale)), 32);
-    v128.store(out1 + o, f32x4.sub(h3, f32x4.mul(f32x4.convert_i32x4_s(s13), scale)), 48);
+    const t00 = f32x4.sub(h0, f32x4.mul(f32x4.convert_i32x4_s(s00), scale));
+    const t01 = f32x4.sub(h1, f32x4.mul(f32x4.convert_i32x4_s(s01), scale));
+    const t02 = f32x4.sub(h2, f32x4.mul(f32x4.convert_i32x4_s(s02), scale));
+    const t03 = f32x4.sub(h3, f32x4.mul(f32x4.convert_i32x4_s(s03), scale));
+    const t10 = f32x4.sub(h0, f32x4.mul(f32x4.convert_i32x4_s(s10), scale));
+    const t11 = f32x4.sub(h1, f32x4.mul(f32x4.convert_i32x4_s(s11), scale));
+    const t12 = f32x4.sub(h2, f32x4.mul(f32x4.convert_i32x4_s(s12), scale));
+    const t13 = f32x4.sub(h3, f32x4.mul(f32x4.convert_i32x4_s(s13), scale));
+    v128.store(out0 + o, t00);
+    v128.store(out0 + o, t01, 16);
+    v128.store(out0 + o, t02, 32);
+    v128.store(out0 + o, t03, 48);
+    v128.store(out1 + o, t10);
+    v128.store(out1 + o, t11, 16);
+    v128.store(out1 + o, t12, 32);
+    v128.store(out1 + o, t13, 48);
+    min0 = f32x4.pmin(min0, f32x4.pmin(f32x4.pmin(t00, t01), f32x4.pmin(t02, t03)));
+    min1 = f32x4.pmin(min1, f32x4.pmin(f32x4.pmin(t10, t11), f32x4.pmin(t12, t13)));
   }
+  rowMin0 = laneMinimum(min0);
+  rowMin1 = laneMinimum(min1);
+}
+
+/** Smallest of 4 f32 lanes, as f64. */
+@inline function laneMinimum(v: v128): f64 {
+  return <f64>min(min(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), min(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
 }
 
 /** Scores of one quantised query against every packed row. */
 function scoreOneRow(packed: usize, halfNorms: usize, nBlocks: i32, pairs: i32, invQ2: f32, q: usize, out: usize): void {
   const blockBytes = <usize>pairs << 6;
   const scale = f32x4.splat(invQ2);
+  let min0 = f32x4.splat(Infinity);
   for (let blk = 0; blk < nBlocks; blk++) {
     let p = packed + <usize>blk * blockBytes;
     let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
@@ -200,11 +223,17 @@ function scoreOneRow(packed: usize, halfNorms: usize, nBlocks: i32, pairs: i32, 
     }
     const o = <usize>blk << 6;
     const h = halfNorms + o;
-    v128.store(out + o, f32x4.sub(v128.load(h), f32x4.mul(f32x4.convert_i32x4_s(s0), scale)));
-    v128.store(out + o, f32x4.sub(v128.load(h, 16), f32x4.mul(f32x4.convert_i32x4_s(s1), scale)), 16);
-    v128.store(out + o, f32x4.sub(v128.load(h, 32), f32x4.mul(f32x4.convert_i32x4_s(s2), scale)), 32);
-    v128.store(out + o, f32x4.sub(v128.load(h, 48), f32x4.mul(f32x4.convert_i32x4_s(s3), scale)), 48);
+    const t0 = f32x4.sub(v128.load(h), f32x4.mul(f32x4.convert_i32x4_s(s0), scale));
+    const t1 = f32x4.sub(v128.load(h, 16), f32x4.mul(f32x4.convert_i32x4_s(s1), scale));
+    const t2 = f32x4.sub(v128.load(h, 32), f32x4.mul(f32x4.convert_i32x4_s(s2), scale));
+    const t3 = f32x4.sub(v128.load(h, 48), f32x4.mul(f32x4.convert_i32x4_s(s3), scale));
+    v128.store(out + o, t0);
+    v128.store(out + o, t1, 16);
+    v128.store(out + o, t2, 32);
+    v128.store(out + o, t3, 48);
+    min0 = f32x4.pmin(min0, f32x4.pmin(f32x4.pmin(t0, t1), f32x4.pmin(t2, t3)));
   }
+  rowMin0 = laneMinimum(min0);
 }
 
 /** Smallest f32 at least `x` (so a threshold derived in f64 never shrinks when stored as f32). */
@@ -216,32 +245,18 @@ function roundUpToF32(x: f64): f32 {
   return reinterpret<f32>(t > 0 ? bits + 1 : bits - 1);
 }
 
-/** The smallest score of a row buffer (or the second smallest, for the ratio test). */
-function rowMinimum(buf: usize, nPad: i32, second: bool): f64 {
-  if (!second) {
-    // Four independent chains over 16 scores per step (nPad is a multiple of 16).
-    let a = f32x4.splat(Infinity), b = f32x4.splat(Infinity), c = f32x4.splat(Infinity), d = f32x4.splat(Infinity);
-    for (let j = 0; j < nPad; j += BLOCK) {
-      const base = buf + (<usize>j << 2);
-      a = f32x4.pmin(a, v128.load(base));
-      b = f32x4.pmin(b, v128.load(base, 16));
-      c = f32x4.pmin(c, v128.load(base, 32));
-      d = f32x4.pmin(d, v128.load(base, 48));
-    }
-    const m = f32x4.pmin(f32x4.pmin(a, b), f32x4.pmin(c, d));
-    return <f64>min(min(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), min(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
-  }
+/** The second smallest score of a row buffer (the ratio test's reference). */
+function rowSecondMinimum(buf: usize, nPad: i32): f64 {
   let m1 = f32x4.splat(Infinity);
   let m2 = f32x4.splat(Infinity);
   for (let j = 0; j < nPad; j += 4) {
     const s = v128.load(buf + (<usize>j << 2));
-    if (second) m2 = f32x4.pmin(m2, f32x4.pmax(m1, s));
+    m2 = f32x4.pmin(m2, f32x4.pmax(m1, s));
     m1 = f32x4.pmin(m1, s);
   }
   const a0 = f32x4.extract_lane(m1, 0), a1 = f32x4.extract_lane(m1, 1);
   const a2 = f32x4.extract_lane(m1, 2), a3 = f32x4.extract_lane(m1, 3);
   const best = min(min(a0, a1), min(a2, a3));
-  if (!second) return <f64>best;
   // The second smallest overall is another lane's minimum or a lane's own second minimum.
   let result: f32 = Infinity;
   let skipped = false;
@@ -265,6 +280,7 @@ function rowMinimum(buf: usize, nPad: i32, second: bool): f64 {
  */
 function resolveRow(
   buf: usize, n: i32, nPad: i32, rows: usize, query: usize, dim: i32, q: f64, maxNorm: f64, withSecond: bool,
+  smallest: f64,
 ): void {
   let qNormSq: f64 = 0;
   for (let k = 0; k < dim; k++) {
@@ -272,7 +288,8 @@ function resolveRow(
     qNormSq += v * v;
   }
   const margin = scoreMargin(dim, q, maxNorm, Math.sqrt(qNormSq));
-  const threshold = f32x4.splat(roundUpToF32(rowMinimum(buf, nPad, withSecond) + margin));
+  const reference = withSecond ? rowSecondMinimum(buf, nPad) : smallest;
+  const threshold = f32x4.splat(roundUpToF32(reference + margin));
   bestIndex = -1;
   bestDistSq = Infinity;
   secondDistSq = Infinity;
@@ -345,12 +362,12 @@ export function nearestNeighbours(
     const q0 = queries + <usize>i2 * qRowBytes;
     scoreTwoRows(packed1, half1, blocks1, pairs, invQ2, q0, q0 + qRowBytes, row0, row1);
     const r0 = d2 + <usize>i2 * rowBytes;
-    acceptRow(row0, n1, nPad1, d1, r0, dim, q, maxNorm1, withRatio, boundSq, ratio, i2, outIndex, outDistSq);
-    acceptRow(row1, n1, nPad1, d1, r0 + rowBytes, dim, q, maxNorm1, withRatio, boundSq, ratio, i2 + 1, outIndex, outDistSq);
+    acceptRow(row0, rowMin0, n1, nPad1, d1, r0, dim, q, maxNorm1, withRatio, boundSq, ratio, i2, outIndex, outDistSq);
+    acceptRow(row1, rowMin1, n1, nPad1, d1, r0 + rowBytes, dim, q, maxNorm1, withRatio, boundSq, ratio, i2 + 1, outIndex, outDistSq);
   }
   if (i2 < n2) {
     scoreOneRow(packed1, half1, blocks1, pairs, invQ2, queries + <usize>i2 * qRowBytes, row0);
-    acceptRow(row0, n1, nPad1, d1, d2 + <usize>i2 * rowBytes, dim, q, maxNorm1, withRatio, boundSq, ratio, i2, outIndex, outDistSq);
+    acceptRow(row0, rowMin0, n1, nPad1, d1, d2 + <usize>i2 * rowBytes, dim, q, maxNorm1, withRatio, boundSq, ratio, i2, outIndex, outDistSq);
   }
 
   if ((mode & NN_MUTUAL) != 0 && !keepMutual(d1, n1, d2, n2, dim, q, maxNorm2, outIndex)) return -1;
@@ -361,10 +378,10 @@ export function nearestNeighbours(
 }
 
 function acceptRow(
-  buf: usize, n1: i32, nPad1: i32, d1: usize, query: usize, dim: i32, q: f64, maxNorm1: f64, withRatio: bool,
-  boundSq: f64, ratio: f64, i2: i32, outIndex: usize, outDistSq: usize,
+  buf: usize, smallest: f64, n1: i32, nPad1: i32, d1: usize, query: usize, dim: i32, q: f64, maxNorm1: f64,
+  withRatio: bool, boundSq: f64, ratio: f64, i2: i32, outIndex: usize, outDistSq: usize,
 ): void {
-  resolveRow(buf, n1, nPad1, d1, query, dim, q, maxNorm1, withRatio);
+  resolveRow(buf, n1, nPad1, d1, query, dim, q, maxNorm1, withRatio, smallest);
   store<f64>(outDistSq + (<usize>i2 << 3), bestDistSq);
   let accept = bestDistSq < boundSq;
   if (accept && withRatio) accept = Math.sqrt(bestDistSq) < ratio * Math.sqrt(secondDistSq);
@@ -395,7 +412,7 @@ function keepMutual(d1: usize, n1: i32, d2: usize, n2: i32, dim: i32, q: f64, ma
       const r = d1 + <usize>i1 * rowBytes;
       quantiseRows(r, 1, dim, q, query);
       scoreOneRow(packed2, half2, blocks2, pairs, invQ2, query, row);
-      resolveRow(row, n2, nPad2, d2, r, dim, q, maxNorm2, false);
+      resolveRow(row, n2, nPad2, d2, r, dim, q, maxNorm2, false, rowMin0);
       nearestRow = bestIndex;
       store<i32>(reverse + (<usize>i1 << 2), nearestRow);
     }
