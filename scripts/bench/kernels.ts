@@ -3,7 +3,7 @@
  * Nearest neighbours and RANSAC on the AssemblyScript kernels vs the plain-TS reference, same run,
  * same synthetic data: n unit descriptors; image 2 = a shuffled noisy copy (so ~n putatives); a
  * fraction `--inliers` of the locations follows an affine map (±1.5 px noise), the rest is random.
- * Figures are medians over `--runs` timed runs after warm-up, wrapper included (copies in/out,
+ * Figures are medians over `--runs` timed runs after 10 warm-up calls (wasm tier-up), wrapper included (copies in/out,
  * sampling, refit). JSON: {"nnMs","ransacFullMs","ransacAdaptiveMs","jsNnMs","jsRansacFullMs"}.
  */
 import { parseArgs } from "node:util";
@@ -113,9 +113,9 @@ export async function run(argv: string[]): Promise<number> {
   const adaptive: RansacOptions = { ...DEFAULT_MATCH_OPTIONS.ransac, trials: "adaptive" };
   const jsRuns = Math.max(3, Math.ceil(runs / 3));
   const result = {
-    nnMs: time(runs, 3, () => nearestNeighbours(k, f1, f2, nnOptions)),
-    ransacFullMs: time(runs, 3, () => ransac(k, src, dst, full)),
-    ransacAdaptiveMs: time(runs, 3, () => ransac(k, src, dst, adaptive)),
+    nnMs: time(runs, 10, () => nearestNeighbours(k, f1, f2, nnOptions)),
+    ransacFullMs: time(runs, 10, () => ransac(k, src, dst, full)),
+    ransacAdaptiveMs: time(runs, 10, () => ransac(k, src, dst, adaptive)),
     jsNnMs: time(jsRuns, 1, () => referenceNearestNeighbours(f1, f2, nnOptions)),
     jsRansacFullMs: time(jsRuns, 1, () => referenceRansac(src, dst, full)),
   };
