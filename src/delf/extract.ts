@@ -54,6 +54,10 @@ function normalisedImage(pixels: Pixels): tf.Tensor4D {
   return tf.tensor4d(values, [1, pixels.height, pixels.width, 3], "float32");
 }
 
+/** Level area per stem band: 512² runs in 4 bands, 362² in 2, 256² and smaller in one. */
+const STEM_BAND_PIXELS = 256 * 256;
+const stemBands = (level: PyramidLevel) => Math.ceil((level.height * level.width) / STEM_BAND_PIXELS);
+
 async function extractLevel(
   model: DelfModel,
   image: tf.Tensor4D,
@@ -63,7 +67,7 @@ async function extractLevel(
   const [, H, W] = image.shape;
   // Legacy TF1 ResizeBilinear: no align-corners, no half-pixel centres. Identity at the same size.
   const input = level.height === H && level.width === W ? image : tf.image.resizeBilinear(image, [level.height, level.width], false, false);
-  const out = runNetwork(model, input);
+  const out = runNetwork(model, input, stemBands(level));
   if (input !== image) input.dispose();
   const { features, logits, height: h, width: w } = out;
   try {

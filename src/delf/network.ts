@@ -3,6 +3,8 @@
  * soon as it is consumed (no tf.tidy: it would keep all of block1 alive at once).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { RESNET_BLOCKS } from "../model/delf-tensors";
+import type { UnitSpec } from "./layers";
 import type { DelfModel, UploadedConv } from "./model";
 
 /** conv2d_same for stride 2: symmetric explicit padding (k−1)//2 before, the rest after (§3.2). */
@@ -65,34 +67,91 @@ export interface LevelOutput {
   width: number;
 }
 
-/** Runs backbone + attention on a normalised [1, H, W, 3] level. Does not dispose `input`. */
-export function runNetwork(model: DelfModel, input: tf.Tensor4D): LevelOutput {
+type ExplicitPads = [[0, 0], [number, number], [number, number], [0, 0]];
+
+/** TF 'SAME' padding (before, after) of a k-wide, stride-s window on a side of n. */
+export function samePads(n: number, k: number, stride: number): [number, number] {
+  const total = Math.max((Math.ceil(n / stride) - 1) * stride + k - n, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** One bottleneck unit; consumes (disposes) `x`. */
+function runUnit(model: DelfModel, x: tf.Tensor4D, unit: UnitSpec): tf.Tensor4D {
   const conv = (scope: string) => model.convs.get(scope)!;
+  // shortcut === x (identity) is disposed with x below.
+  const shortcut = unit.shortcut
+    ? runConv(x, conv(unit.shortcut.scope), false)
+    : unit.stride === 2
+      ? tf.maxPool(x, 1, 2, "same")
+      : x;
+  const r1 = runConv(x, conv(unit.conv1.scope), true);
+  if (shortcut !== x) x.dispose();
+  const r2 = runConv(r1, conv(unit.conv2.scope), true);
+  r1.dispose();
+  const r3 = runConv(r2, conv(unit.conv3.scope), false);
+  r2.dispose();
+  const out = addReluInPlace(r3, shortcut);
+  shortcut.dispose();
+  return out;
+}
+
+/** Units of block1 (the stem ends there: output stride 8). */
+const STEM_UNITS = RESNET_BLOCKS[0].units;
+/** Input rows of context above and below a band: > the stem's receptive radius (17 px), multiple of 8. */
+const BAND_HALO = 32;
+
+/**
+ * conv1 → pool1 → block1 on `input`. pool1 gets explicit pads equal to the FULL level's SAME pads
+ * (`poolPads`), so that a band of rows starting at a multiple of 8 sits on the full level's grid.
+ */
+function runStem(model: DelfModel, input: tf.Tensor4D, poolPads: ExplicitPads): tf.Tensor4D {
   const { spec } = model;
-  let x = runConv(input, conv(spec.conv1.scope), true);
-  let next = tf.maxPool(x, 3, 2, "same");
-  x.dispose();
-  x = next;
-  for (const unit of spec.units) {
-    // shortcut === x (identity) is disposed with x below.
-    const shortcut = unit.shortcut
-      ? runConv(x, conv(unit.shortcut.scope), false)
-      : unit.stride === 2
-        ? tf.maxPool(x, 1, 2, "same")
-        : x;
-    const r1 = runConv(x, conv(unit.conv1.scope), true);
-    if (shortcut !== x) x.dispose();
-    const r2 = runConv(r1, conv(unit.conv2.scope), true);
-    r1.dispose();
-    const r3 = runConv(r2, conv(unit.conv3.scope), false);
-    r2.dispose();
-    next = addReluInPlace(r3, shortcut);
-    shortcut.dispose();
-    x = next;
+  const c1 = runConv(input, model.convs.get(spec.conv1.scope)!, true);
+  let x = tf.maxPool(c1, 3, 2, poolPads);
+  c1.dispose();
+  for (const unit of spec.units.slice(0, STEM_UNITS)) x = runUnit(model, x, unit);
+  return x;
+}
+
+/**
+ * The stem in horizontal bands (peak memory of the largest levels: their stride-2/4 tensors are
+ * the biggest of the whole network). Band k computes block1 rows [a, b) from input rows
+ * [8a − halo, 8b + halo) ∩ [0, H) and keeps only [a, b): rows near a band edge that saw the band's
+ * own zero padding lie inside the halo and are dropped, so the result equals the unbanded stem.
+ */
+function runStemInBands(model: DelfModel, input: tf.Tensor4D, bands: number): tf.Tensor4D {
+  const [, H, W] = input.shape;
+  const c1h = Math.ceil(H / 2), c1w = Math.ceil(W / 2);
+  const poolPads: ExplicitPads = [[0, 0], samePads(c1h, 3, 2), samePads(c1w, 3, 2), [0, 0]];
+  const outRows = Math.ceil(H / 8);
+  bands = Math.max(1, Math.min(bands, outRows));
+  if (bands === 1) return runStem(model, input, poolPads);
+  const pieces: tf.Tensor4D[] = [];
+  for (let k = 0; k < bands; k++) {
+    const a = Math.floor((k * outRows) / bands), b = Math.floor(((k + 1) * outRows) / bands);
+    const r0 = Math.max(0, 8 * a - BAND_HALO), r1 = Math.min(H, 8 * b + BAND_HALO);
+    const rows = tf.slice(input, [0, r0, 0, 0], [1, r1 - r0, W, 3]);
+    const stem = runStem(model, rows, poolPads);
+    rows.dispose();
+    pieces.push(tf.slice(stem, [0, a - r0 / 8, 0, 0], [1, b - a, stem.shape[2], stem.shape[3]]));
+    stem.dispose();
   }
+  const joined = tf.concat(pieces, 1);
+  tf.dispose(pieces);
+  return joined;
+}
+
+/**
+ * Runs backbone + attention on a normalised [1, H, W, 3] level. Does not dispose `input`.
+ * `stemBands` > 1 runs conv1 → block1 in that many row bands (same result, less peak memory).
+ */
+export function runNetwork(model: DelfModel, input: tf.Tensor4D, stemBands = 1): LevelOutput {
+  const { spec } = model;
+  let x = runStemInBands(model, input, stemBands);
+  for (const unit of spec.units.slice(STEM_UNITS)) x = runUnit(model, x, unit);
   const [, height, width, depth] = x.shape;
-  const a1 = runConv(x, conv(spec.attention1.scope), true);
-  const logits4 = runConv(a1, conv(spec.attention2.scope), false);
+  const a1 = runConv(x, model.convs.get(spec.attention1.scope)!, true);
+  const logits4 = runConv(a1, model.convs.get(spec.attention2.scope)!, false);
   a1.dispose();
   const logits = tf.reshape(logits4, [height * width]) as tf.Tensor1D;
   logits4.dispose();

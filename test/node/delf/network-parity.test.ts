@@ -123,4 +123,15 @@ describe("whole network vs plain-TS reference (synthetic weights, unfolded BN in
     expect(maxRelativeError(out.logits.dataSync(), ref.logits)).toBeLessThan(1e-4);
     tf.dispose([out.features, out.logits]);
   });
+
+  it.each([[181, 150, 3], [97, 64, 2], [256, 40, 4], [64, 64, 8]])("%i×%i in %i stem bands equals the unbanded network", (h, w, bands) => {
+    const input = tf.tensor4d(randomValues(h * w * 3, h + w), [1, h, w, 3]);
+    const whole = runNetwork(model, input);
+    const banded = runNetwork(model, input, bands);
+    input.dispose();
+    expect(banded.features.shape).toEqual(whole.features.shape);
+    expect(maxRelativeError(banded.features.dataSync(), whole.features.dataSync())).toBeLessThan(1e-6);
+    expect(maxRelativeError(banded.logits.dataSync(), whole.logits.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([whole.features, whole.logits, banded.features, banded.logits]);
+  });
 });
