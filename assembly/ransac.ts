@@ -2,8 +2,10 @@
 // pre-drawn sample (a failed estimate still counts as a trial), residual = |H(src) − dst|, inlier iff
 // residual < threshold (strict; the host passes the squared boundary so no sqrt is needed), the best
 // trial has the most inliers with ties broken by the lower sum of squared residuals over ALL pairs.
-// Adaptive mode lowers the trial limit to dynamicTrials[bestCount] at each new best; every mode stops
-// when a best trial's residual sum is 0 (skimage's stop_residuals_sum = 0).
+// Adaptive mode lowers the trial limit to dynamicTrials[bestCount] at each new best. skimage's
+// stop_residuals_sum = 0 test is not needed: a zero residual sum means every pair is an inlier, where
+// the adaptive limit is already ≤ 1; and in full mode skimage 0.19's SVD fits never reach exactly 0
+// (it runs all trials even on perfect data), so full mode always runs maxTrials here too.
 // Points are f64 structure-of-arrays: srcX[m], srcY[m], dstX[m], dstY[m].
 import { estimateAffine, estimateHomography } from "./estimate";
 
@@ -132,7 +134,6 @@ export function ransac(
         bestTrial = trials - 1;
         memory.copy(outModel, trialModel, 72);
         if (dynamicTrials != 0) limit = min(limit, load<f64>(dynamicTrials + (<usize>bestCount << 3)));
-        if (bestSsr <= 0) break;
       }
     }
     if (bestTrial >= 0) scoreTrial(kind, outModel, points, m, thresholdSq, -1, outMask);

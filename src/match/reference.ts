@@ -214,7 +214,6 @@ export function referenceRansac(src: Float64Array, dst: Float64Array, options: R
         bestSsr = ssr;
         bestTrial = trials - 1;
         if (plan.dynamicTrials) limit = Math.min(limit, plan.dynamicTrials[count]);
-        if (bestSsr <= 0) break;
       }
     }
     if (best) for (let i = 0; i < m; i++) mask[i] = squaredResidual(best, src, dst, i, projective) < plan.thresholdSq ? 1 : 0;

@@ -90,6 +90,18 @@ describe("RANSAC: spec vectors and scikit-image's rules", () => {
     expect(r.numInliers).toBe(50);
   });
 
+  it("perfect integer data (zero residuals): full mode still runs every trial, as scikit-image 0.19 does", async () => {
+    // skimage 0.19.3 on the spec vector plus (1,1) → (4,5): 1000 trials + 1 refit estimate() calls.
+    const k = await kernels();
+    const src = xy([[0, 0], [1, 0], [0, 1], [1, 1]]);
+    const dst = xy([[2, 3], [4, 3], [2, 5], [4, 5]]);
+    const r = ransac(k, src, dst, full);
+    expect(r.trials).toBe(1000);
+    expect(r.bestSsr).toBe(0);
+    expect(r.inliers).toEqual([true, true, true, true]);
+    expect(ransac(k, src, dst, adaptive).trials).toBe(1);
+  });
+
   it("full mode runs exactly maxTrials (counted), failed estimates included", async () => {
     const k = await kernels();
     const random = new SeededRandom(6);
