@@ -30,13 +30,14 @@ export const RansacOptionsSchema = z
     trials: z.enum(["full", "adaptive"]).optional(),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     model: z.enum(["affine", "homography"]).optional(),
+    stopProbability: finite.gt(0).max(1).optional(),
   })
   .strict();
 
 export const VerifyOptionsSchema = z
   .object({
     distance: finite.gt(0).max(4).optional().openapi({ example: 0.8 }),
-    matcher: z.enum(["nn", "mnn", "ratio"]).optional(),
+    matcher: z.enum(["nn", "mnn", "ratio", "mnn-ratio"]).optional(),
     ratio: finite.gt(0).max(1).optional(),
     ransac: RansacOptionsSchema.optional(),
   })
