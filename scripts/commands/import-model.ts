@@ -1,23 +1,22 @@
 /**
- * `npm run --silent cli -- import-model <archive.tar.gz | SavedModel dir | hub module dir | checkpoint prefix> [--out DIR]`
+ * `npm run --silent cli -- import-model <archive.tar.gz | SavedModel dir | hub module dir> [--out DIR]`
  * Official DELF weights → model directory (model.json + float32 shards, sha-256 each, trained: true).
  * Progress on stderr; a JSON summary (unused keys, PCA source, UNCONFIRMED graph facts) on stdout.
  */
 import { stat, readdir, rm } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { readArchive } from "../../src/checkpoint/archive.node.js";
 import { importDelf, type DelfImport } from "../../src/checkpoint/delf-import.js";
 import { readDirectoryFiles } from "../../src/checkpoint/directory.node.js";
 import { CheckpointError } from "../../src/checkpoint/errors.js";
-import { modelFilesFromMap, type ModelFiles } from "../../src/checkpoint/model-files.js";
+import type { ModelFiles } from "../../src/checkpoint/model-files.js";
 import { buildModelDirectory } from "../../src/model/model-directory.js";
 import { loadModelDirectoryFromDisk, writeModelDirectoryToDisk } from "../../src/model/model-directory.node.js";
-import { readFile } from "node:fs/promises";
 
 export const DEFAULT_MODEL_DIR = "model-assets/model";
 
-const USAGE = `usage: npm run --silent cli -- import-model <archive.tar.gz | SavedModel dir | hub module dir | checkpoint prefix> [--out DIR]
+const USAGE = `usage: npm run --silent cli -- import-model <archive.tar.gz | SavedModel dir | hub module dir | extracted archive dir> [--out DIR]
   --out DIR   model directory to write (default ${DEFAULT_MODEL_DIR}; the Worker serves it from there)
 `;
 
@@ -25,22 +24,8 @@ const USAGE = `usage: npm run --silent cli -- import-model <archive.tar.gz | Sav
 export async function openImportSource(input: string): Promise<ModelFiles> {
   const info = await stat(input).catch(() => null);
   if (info?.isDirectory()) return readDirectoryFiles(input);
-  if (info?.isFile()) {
-    if (input.endsWith(".index")) return openCheckpointPrefix(input.slice(0, -".index".length));
-    return readArchive(input);
-  }
-  if (await stat(`${input}.index`).catch(() => null)) return openCheckpointPrefix(input);
+  if (info?.isFile()) return readArchive(input);
   throw new CheckpointError("missing", `${input} does not exist`);
-}
-
-/** A bare checkpoint prefix (no SavedModel around it): its .index and data files. PCA must then come from elsewhere. */
-async function openCheckpointPrefix(prefix: string): Promise<ModelFiles> {
-  const dir = resolve(prefix, "..");
-  const name = basename(prefix);
-  const files = new Map<string, Uint8Array>();
-  for (const file of await readdir(dir))
-    if (file === `${name}.index` || file.startsWith(`${name}.data-`)) files.set(file, new Uint8Array(await readFile(join(dir, file))));
-  return modelFilesFromMap(prefix, files);
 }
 
 /** Removes a previous model's files from `dir` so no stale shard is deployed next to the new ones. */
