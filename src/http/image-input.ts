@@ -112,5 +112,7 @@ export function multipartText(form: FormData, field: string): string | undefined
   if (values.length > 1) throw new ApiError("invalid_request", `multipart field "${field}" appears ${values.length} times`);
   if (values.length === 0) return undefined;
   const value = values[0];
-  return typeof value === "string" ? value : undefined;
+  // A file here (curl -F options=@opts.json) would otherwise be ignored silently: the request would run on defaults.
+  if (typeof value !== "string") throw new ApiError("invalid_request", `multipart field "${field}" must be text, not a file`);
+  return value;
 }
