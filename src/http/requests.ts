@@ -18,6 +18,7 @@ import {
 } from "./schemas";
 import { FeatureSetInputSchema, featureSetFromJson, type FeatureSet } from "../features/feature-set";
 import { decodeDelfFeatures } from "../features/delf-protobuf";
+import { invertAffine } from "../features/affine";
 import { LIMITS } from "../service/limits";
 import type { z } from "@hono/zod-openapi";
 
@@ -96,6 +97,20 @@ function featureSetFromDelf(bytes: Uint8Array): FeatureSet {
   return { features, image: null, processed: null, model: null };
 }
 
+/** The transform is reported between ORIGINAL images, so each set's map to them must be invertible. */
+function checkOriginalMap(set: FeatureSet, field: string): FeatureSet {
+  const map = set.processed?.toOriginal;
+  if (!map) return set;
+  let finite = false;
+  try {
+    finite = invertAffine(map).flat().every(Number.isFinite);
+  } catch {
+    finite = false;
+  }
+  if (!finite) throw new ApiError("invalid_features", `${field}.processed.toOriginal is not an invertible affine map`);
+  return set;
+}
+
 export async function readVerifyRequest(req: HonoRequest): Promise<{ set1: FeatureSet; set2: FeatureSet; options: VerifyOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") {
     const form = await readForm(req);
@@ -109,8 +124,12 @@ export async function readVerifyRequest(req: HonoRequest): Promise<{ set1: Featu
     throw new ApiError("invalid_request", "request body must be a JSON object {features1, features2, options?}");
   const extra = Object.keys(raw).filter((k) => !["features1", "features2", "options"].includes(k));
   if (extra.length) throw new ApiError("invalid_request", `unknown field(s): ${extra.join(", ")}`);
-  const options = validate(VerifyOptionsSchema, raw.options ?? {}, "invalid_options", "options");
+  const options = validate(VerifyOptionsSchema, raw.options === undefined ? {} : raw.options, "invalid_options", "options");
   const f1 = validate(FeatureSetInputSchema, raw.features1, "invalid_features", "features1");
   const f2 = validate(FeatureSetInputSchema, raw.features2, "invalid_features", "features2");
-  return { set1: featureSetFromJson(f1, featureLimits), set2: featureSetFromJson(f2, featureLimits), options };
+  return {
+    set1: checkOriginalMap(featureSetFromJson(f1, featureLimits), "features1"),
+    set2: checkOriginalMap(featureSetFromJson(f2, featureLimits), "features2"),
+    options,
+  };
 }
