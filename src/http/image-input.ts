@@ -88,7 +88,14 @@ export async function fetchImageUrl(text: string, field: string, fetchImpl: type
         await res.body.cancel();
         throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${LIMITS.maxImageBytes}`);
       }
-      return await readLimited(res.body, LIMITS.maxImageBytes, field);
+      try {
+        return await readLimited(res.body, LIMITS.maxImageBytes, field);
+      } catch (error) {
+        // The deadline also covers the body: the abort errors the stream (AbortError, not an ApiError).
+        if (error instanceof ApiError) throw error;
+        const timedOut = controller.signal.aborted;
+        throw new ApiError("image_fetch_failed", `${field}.url ${timedOut ? `timed out after ${LIMITS.urlTimeoutMs} ms` : `body could not be read: ${(error as Error).message}`}`);
+      }
     } finally {
       clearTimeout(timer);
     }
