@@ -11,7 +11,7 @@ import type { PcaParameters } from "./descriptors";
 import { DelfError } from "./errors";
 import { allConvs, delfNetworkSpec, type ConvSpec, type NetworkSpec } from "./layers";
 import { syntheticModelTensors } from "./synthetic";
-import { releaseFilterBuffers } from "./filter-buffers";
+import { FilterBlock } from "./filter-buffers";
 import { runNetwork } from "./network";
 
 /** One conv with folded weights on the tfjs backend. 1×1 convs are stored as [in, out] matrices. */
@@ -89,17 +89,20 @@ export function createDelfModel(
     variances: variances ? variances.slice(0, PCA_DIM) : null,
   };
   const spec = delfNetworkSpec();
+  const convSpecs = allConvs(spec);
   const convs = new Map<string, UploadedConv>();
+  const filters = new FilterBlock(convSpecs.map((c) => (c.kernel === 1 ? [c.inChannels, c.outChannels] : [c.kernel, c.kernel, c.inChannels, c.outChannels])));
   const dispose = () => {
-    for (const c of convs.values()) tf.dispose([c.filter, c.bias]);
+    for (const c of convs.values()) c.bias.dispose();
     convs.clear();
+    filters.dispose();
   };
   try {
-    for (const c of allConvs(spec)) {
+    convSpecs.forEach((c, i) => {
       const { weights, bias } = foldConv(tensors, c);
-      const shape = c.kernel === 1 ? [c.inChannels, c.outChannels] : [c.kernel, c.kernel, c.inChannels, c.outChannels];
-      convs.set(c.scope, { spec: c, filter: tf.tensor(weights, shape, "float32"), bias: tf.tensor1d(bias, "float32") });
-    }
+      filters.write(i, weights);
+      convs.set(c.scope, { spec: c, filter: filters.tensors[i], bias: tf.tensor1d(bias, "float32") });
+    });
   } catch (error) {
     dispose();
     throw error;
@@ -110,7 +113,7 @@ export function createDelfModel(
     const input = tf.zeros([1, WARM_UP_SIDE, WARM_UP_SIDE, 3]) as tf.Tensor4D;
     const out = runNetwork(model, input);
     tf.dispose([input, out.features, out.logits]);
-    model.releasedFilterBytes = releaseFilterBuffers([...convs.values()].map((c) => c.filter));
+    model.releasedFilterBytes = filters.release();
   }
   return model;
 }

@@ -9,7 +9,7 @@ import type { TensorMap } from "../../../src/model/model-directory";
 import type { ConvSpec } from "../../../src/delf/layers";
 import { conv, maxPool, referenceNetwork, samePads, type Map3 } from "./reference";
 import { startNodeRuntime } from "./helpers";
-import { releaseFilterBuffers } from "../../../src/delf/filter-buffers";
+import { FilterBlock } from "../../../src/delf/filter-buffers";
 
 /** Deterministic values in [-1, 1). */
 function randomValues(n: number, seed: number): Float32Array {
@@ -87,17 +87,22 @@ describe("released filter buffers", () => {
   it("cached operators keep working; a stale read of a released buffer would show as NaN", () => {
     const [cin, cout] = [6, 4];
     const spec: ConvSpec = { scope: "t", kernel: 3, inChannels: cin, outChannels: cout, stride: 1, batchNorm: true };
-    const conv: UploadedConv = { spec, filter: tf.tensor(randomValues(9 * cin * cout, 5), [3, 3, cin, cout]), bias: tf.tensor1d(randomValues(cout, 6)) };
+    const block = new FilterBlock([[3, 3, cin, cout]]);
+    block.write(0, randomValues(9 * cin * cout, 5));
+    const conv: UploadedConv = { spec, filter: block.tensors[0], bias: tf.tensor1d(randomValues(cout, 6)) };
     const x = tf.tensor4d(randomValues(5 * 7 * cin, 9), [1, 5, 7, cin]);
     const before = runConv(x, conv, true);
-    expect(releaseFilterBuffers([conv.filter])).toBe(9 * cin * cout * 4);
+    expect(block.release()).toBe(9 * cin * cout * 4);
+    expect(block.release()).toBe(0);
     const after = runConv(x, conv, true); // same operator, from the cache
     expect(Array.from(after.dataSync())).toEqual(Array.from(before.dataSync()));
     const x2 = tf.tensor4d(randomValues(9 * 4 * cin, 10), [1, 9, 4, cin]); // other size: still cached
     expect(runConv(x2, conv, true).dataSync().some(Number.isNaN)).toBe(false);
     const fresh = runConv(x, conv, false); // another activation → a new operator packs the poisoned buffer
     expect(fresh.dataSync().some(Number.isNaN)).toBe(true);
-    tf.dispose([x, x2, before, after, fresh, conv.filter, conv.bias]);
+    tf.dispose([x, x2, before, after, fresh, conv.bias]);
+    block.dispose();
+    expect(conv.filter.isDisposed).toBe(true);
   });
 });
 
