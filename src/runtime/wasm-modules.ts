@@ -12,5 +12,4 @@ export interface WasmModules {
   jpegDecoder: WebAssembly.Module;
   pngDecoder: WebAssembly.Module;
   webpDecoder: WebAssembly.Module;
-  resize: WebAssembly.Module;
 }

@@ -5,8 +5,6 @@ import jpegDecoder from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
 // @ts-ignore the package ships a .d.ts for wasm-bindgen glue; wrangler gives a Module
 import pngDecoder from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm";
 import webpDecoder from "@jsquash/webp/codec/dec/webp_dec.wasm";
-// @ts-ignore as above
-import resize from "@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm";
 import type { WasmModules } from "./wasm-modules";
 
 export const workerWasmModules: WasmModules = {
@@ -15,5 +13,4 @@ export const workerWasmModules: WasmModules = {
   jpegDecoder,
   pngDecoder,
   webpDecoder,
-  resize,
 };
