@@ -54,9 +54,16 @@ function normalisedImage(pixels: Pixels): tf.Tensor4D {
   return tf.tensor4d(values, [1, pixels.height, pixels.width, 3], "float32");
 }
 
-/** Level area per stem band: 512² runs in 4 bands, 362² in 2, 256² and smaller in one. */
-const STEM_BAND_PIXELS = 256 * 256;
-const stemBands = (level: PyramidLevel) => Math.ceil((level.height * level.width) / STEM_BAND_PIXELS);
+/**
+ * Stem bands per level (network.ts): at most 240² level pixels per band, but at least 64 level rows
+ * (8 block1 rows) per band, since each band recomputes 32 halo rows on both sides. For the 256² tutorial
+ * pyramid: 512² → 5 bands, 362² → 3, 256² → 2, smaller levels → 1. Measured peak wasm heap of that
+ * pyramid: 124.3 MiB with 256² per band, 103.5 MiB with 240² (docs/benchmarks/extract.md).
+ */
+const STEM_BAND_PIXELS = 240 * 240;
+const MIN_BAND_ROWS = 64;
+const stemBands = (level: PyramidLevel) =>
+  Math.max(1, Math.min(Math.ceil((level.height * level.width) / STEM_BAND_PIXELS), Math.floor(level.height / MIN_BAND_ROWS)));
 
 async function extractLevel(
   model: DelfModel,
