@@ -1,0 +1,385 @@
+/**
+ * `bench -- memory [--json] [--weights DIR] [--image1 P] [--image2 P] [--fit 256|none|N[,N…]]
+ *  [--scales tutorial|a,b,c] [--ignore-level-limit] [--live-every N]`
+ *
+ * Peak memory of a full POST /v1/match (two images, tutorial options unless told otherwise) served by
+ * the real Hono app on the Node platform, each measurement in a FRESH Node process (the tfjs wasm heap
+ * never shrinks, so a reused process would report the previous run's peak). The model is a real model
+ * directory written by `export-weights --weights synthetic:1` (cached in the OS temp directory) unless
+ * --weights names one; it is loaded from disk before the request, as a cold isolate would.
+ * --fit takes a comma list (one fresh process each); --ignore-level-limit lifts LIMITS.maxLevelPixels
+ * inside the child so sizes above it can be measured.
+ *
+ * What is measured (MiB = 2^20 bytes):
+ * - peakWasmHeapMiB: the largest tfjs wasm `memory.buffer.byteLength` seen (it only grows).
+ * - wasmMemoriesPeakMiB: every wasm memory of the service (tfjs, AssemblyScript kernels, image
+ *   codecs), found by wrapping WebAssembly.instantiate / new WebAssembly.Instance before anything
+ *   loads. A per-call codec instance (the PNG decoder makes one per image) counts until the first
+ *   live sample after it was made, at its full size.
+ * - peakJsHeapMiB: the largest LIVE JS memory = `heapUsed + arrayBuffers` right after two forced full
+ *   GCs (`--expose-gc`). Live samples are taken after every model shard read, at every --live-every'th
+ *   (default 4) tfjs wasm `_malloc` (tensor uploads and kernel outputs: dozens per pyramid level), and
+ *   before and after the request. `arrayBuffers` holds the model shards, pixel buffers and request
+ *   bytes (wasm memories are not in it). Garbage is not counted: V8 collects it before failing.
+ *   jsBaselineMiB is the live JS after importing the app and starting the runtime, before the model
+ *   (Node + tsx + the app's code); in workerd that part is different (no tsx, a bundled script).
+ * - peakJsRawMiB: `heapUsed + arrayBuffers` at every malloc without forcing GC (includes garbage).
+ * - peakTotalMiB: max over live samples of (all wasm memories + live JS) at the same instant.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const MiB = 2 ** 20;
+const THIS_FILE = fileURLToPath(import.meta.url);
+const SHARED = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+const DEFAULT_IMAGES = [join(SHARED, "pairs/graf/img1.png"), join(SHARED, "pairs/graf/img2.png")];
+const USAGE =
+  "usage: bench -- memory [--json] [--weights DIR] [--image1 P] [--image2 P] [--fit 256|none|N[,N...]] " +
+  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--live-every N]\n";
+
+/** One measurement, passed to the child as JSON. */
+interface ChildConfig {
+  weights: string;
+  image1: string;
+  image2: string;
+  /** 256 (tutorial), "none", or {maxSide}. */
+  fit: 256 | "none" | { maxSide: number };
+  scales: number[] | null;
+  ignoreLevelLimit: boolean;
+  /** Force GC and take a live sample at every n-th tfjs malloc. */
+  liveEvery: number;
+}
+
+export interface MemoryResult {
+  peakWasmHeapMiB: number;
+  peakJsHeapMiB: number;
+  peakTotalMiB: number;
+  features1: number;
+  features2: number;
+  status: number;
+  error?: string;
+  processed: { width: number; height: number } | null;
+  numInliers: number | null;
+  jsBaselineMiB: number;
+  peakJsRawMiB: number;
+  wasmHeapAfterModelMiB: number;
+  wasmMemoriesPeakMiB: Record<string, number>;
+  stages: Record<string, { totalMiB: number; jsLiveMiB: number; heapUsedMiB: number; arrayBuffersMiB: number; wasmHeapMiB: number }>;
+  fit: ChildConfig["fit"];
+  scales: number[] | "tutorial";
+  samples: { all: number; live: number };
+  ms: number;
+}
+
+// ---------------------------------------------------------------- parent
+
+function parseFit(text: string): ChildConfig["fit"] {
+  if (text === "none") return "none";
+  if (text === "256") return 256;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 32) throw new Error(`--fit ${text}: expected 256, none or a side`);
+  return { maxSide: n };
+}
+
+/** The synthetic:1 model directory written by the real `export-weights` command (cached). */
+async function defaultWeights(): Promise<string> {
+  const dir = join(tmpdir(), "delf-edge-bench-weights-synthetic-1");
+  if (!existsSync(join(dir, "model.json"))) {
+    await mkdir(dir, { recursive: true });
+    const { run: exportWeights } = (await import("../commands/export-weights")) as { run(a: string[]): Promise<number> };
+    if ((await exportWeights(["--weights", "synthetic:1", "--out", dir])) !== 0) throw new Error("export-weights failed");
+  }
+  return dir;
+}
+
+/** Runs one measurement in a fresh Node process and returns its JSON. */
+export function measureInFreshProcess(config: ChildConfig): Promise<MemoryResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", THIS_FILE, "--child", JSON.stringify(config)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !line) return reject(new Error(`memory child exited with ${code}: ${out}`));
+      resolve(JSON.parse(line) as MemoryResult);
+    });
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: "boolean" },
+        weights: { type: "string" },
+        image1: { type: "string" },
+        image2: { type: "string" },
+        fit: { type: "string", default: "256" },
+        scales: { type: "string", default: "tutorial" },
+        "ignore-level-limit": { type: "boolean" },
+        "live-every": { type: "string", default: "4" },
+      },
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const image1 = values.image1 ?? DEFAULT_IMAGES[0];
+  const image2 = values.image2 ?? DEFAULT_IMAGES[1];
+  if (!existsSync(image1) || !existsSync(image2)) {
+    process.stderr.write(`memory: images not found (${image1}, ${image2}); pass --image1/--image2 or provide ../shared\n`);
+    return 2;
+  }
+  const liveEvery = Number(values["live-every"]);
+  if (!Number.isInteger(liveEvery) || liveEvery < 1) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const scales = values.scales === "tutorial" ? null : values.scales!.split(",").map(Number);
+  const weights = values.weights ?? (await defaultWeights());
+  for (const fitText of values.fit!.split(",")) {
+    const result = await measureInFreshProcess({
+      weights,
+      image1,
+      image2,
+      fit: parseFit(fitText),
+      scales,
+      ignoreLevelLimit: Boolean(values["ignore-level-limit"]),
+      liveEvery,
+    });
+    process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- child (fresh process)
+
+/** Tracks every wasm memory and the JS heap; samples are taken by hooks installed below. */
+class MemorySampler {
+  /** Memories of instances made at start-up (tfjs, kernels): alive for the whole process. */
+  readonly lasting: Array<{ memory: WebAssembly.Memory; label: string }> = [];
+  /**
+   * Memories of per-call instances (the PNG decoder makes a fresh one per image and drops it after
+   * the decode). Each is counted, at its full size, up to and including the first live sample after
+   * it was made — that is the moment of the decode — and then let go.
+   */
+  private transient: Array<{ memory: WebAssembly.Memory; label: string }> = [];
+  /** Largest size seen per memory label. */
+  readonly memoryPeaks = new Map<string, number>();
+  tfjsHeap: (() => number) | null = null;
+  peakTfjs = 0;
+  peakJsLive = 0;
+  peakJsRaw = 0;
+  peakTotal = 0;
+  count = 0;
+  liveCount = 0;
+  /** Live JS and all-wasm bytes of the last live sample. */
+  last = { js: 0, wasm: 0 };
+  /** Label of the current stage; the peaks of each stage are kept in `stages`. */
+  stage = "start";
+  readonly stages = new Map<string, { jsLive: number; total: number; tfjs: number; heapUsed: number; arrayBuffers: number }>();
+  private lastUsage = { heapUsed: 0, arrayBuffers: 0 };
+  private mallocs = 0;
+  private readonly gc = (globalThis as { gc?: () => void }).gc;
+
+  /** `liveEvery`: force GC and take a live sample at every n-th tfjs malloc (1 = every one). */
+  constructor(readonly liveEvery: number) {
+    if (!this.gc) throw new Error("the memory child needs --expose-gc");
+  }
+
+  wasmBytes(): { tfjs: number; all: number } {
+    const tfjs = this.tfjsHeap?.() ?? 0;
+    let all = 0;
+    for (const m of [...this.lasting, ...this.transient]) {
+      const bytes = m.memory.buffer.byteLength;
+      this.memoryPeaks.set(m.label, Math.max(this.memoryPeaks.get(m.label) ?? 0, bytes));
+      all += bytes;
+    }
+    return { tfjs, all };
+  }
+
+  /** Called at every tfjs wasm _malloc. */
+  onMalloc(): void {
+    this.sample(++this.mallocs % this.liveEvery === 0);
+  }
+
+  notePeak(js: number, total: number, tfjs: number): void {
+    this.peakJsLive = Math.max(this.peakJsLive, js);
+    this.peakTotal = Math.max(this.peakTotal, total);
+    const s = this.stages.get(this.stage) ?? { jsLive: 0, total: 0, tfjs: 0, heapUsed: 0, arrayBuffers: 0 };
+    this.stages.set(this.stage, {
+      jsLive: Math.max(s.jsLive, js),
+      total: Math.max(s.total, total),
+      tfjs: Math.max(s.tfjs, tfjs),
+      heapUsed: Math.max(s.heapUsed, this.lastUsage.heapUsed),
+      arrayBuffers: Math.max(s.arrayBuffers, this.lastUsage.arrayBuffers),
+    });
+  }
+
+  sample(live: boolean): void {
+    this.count++;
+    const raw = process.memoryUsage();
+    this.peakJsRaw = Math.max(this.peakJsRaw, raw.heapUsed + raw.arrayBuffers);
+    const wasm = this.wasmBytes();
+    this.peakTfjs = Math.max(this.peakTfjs, wasm.tfjs);
+    if (!live) return;
+    this.liveCount++;
+    // Two full GCs: after one, freed ArrayBuffers' backing stores are not always released yet.
+    this.gc!();
+    this.gc!();
+    const m = process.memoryUsage();
+    const js = m.heapUsed + m.arrayBuffers;
+    this.last = { js, wasm: wasm.all };
+    this.lastUsage = { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers };
+    this.notePeak(js, wasm.all + js, wasm.tfjs);
+    this.transient = [];
+    if (process.env.MEMORY_TRACE)
+      process.stderr.write(
+        `${this.stage}\theap ${(m.heapUsed / MiB).toFixed(1)}\tarrayBuffers ${(m.arrayBuffers / MiB).toFixed(1)}\twasm ${(wasm.all / MiB).toFixed(1)} (tfjs ${(wasm.tfjs / MiB).toFixed(1)})\n`,
+      );
+  }
+
+  /** Records the memory of every wasm instance created from now on (exported or imported). */
+  watchWasmInstances(): void {
+    const collect = (instance: WebAssembly.Instance, imports: WebAssembly.Imports | undefined, into: typeof this.lasting) => {
+      // Node's own HTTP parser (undici's llhttp) is not part of the service and does not exist in workerd.
+      if ("llhttp_init" in instance.exports) return;
+      const label = Object.keys(instance.exports).filter((k) => typeof instance.exports[k] === "function").slice(0, 2).join(",");
+      const found = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((ns) => Object.values(ns ?? {}))];
+      for (const v of found) if (v instanceof WebAssembly.Memory && !into.some((m) => m.memory === v)) into.push({ memory: v, label });
+    };
+    const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (...a: unknown[]) => Promise<unknown>;
+    (WebAssembly as { instantiate: unknown }).instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {
+      const result = await instantiate(source, imports);
+      const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
+      collect(instance, imports, this.lasting);
+      return result;
+    };
+    const sampler = this;
+    (WebAssembly as { Instance: unknown }).Instance = new Proxy(WebAssembly.Instance, {
+      construct(target, args: [WebAssembly.Module, WebAssembly.Imports?]) {
+        const instance = new target(...args);
+        collect(instance, args[1], sampler.transient);
+        return instance;
+      },
+    });
+  }
+}
+
+async function child(config: ChildConfig): Promise<MemoryResult> {
+  const sampler = new MemorySampler(config.liveEvery);
+  sampler.watchWasmInstances();
+  const started = performance.now();
+  // Everything below is imported after the hooks, so every wasm instance is seen.
+  const { createApp } = await import("../../src/http/app");
+  const { createNodeContext, nodeModelSource } = await import("../../src/node-platform");
+  const { ModelProvider } = await import("../../src/service/model-provider");
+  const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
+  const { LIMITS } = await import("../../src/service/limits");
+  if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
+
+  const context = await createNodeContext(config.weights);
+  // The Node platform's model source, with a live sample after every shard read. The moment
+  // loadModelDirectory joins several shards into one buffer (all shards and the joined copy alive)
+  // is not observable from outside: it is accounted as (last shard's sample + the joined size).
+  let joinBytes = 0;
+  let shards = 0;
+  let atLastShard = { js: 0, wasm: 0 };
+  context.models = new ModelProvider(async () => {
+    const source = await nodeModelSource(config.weights);
+    if (source.kind !== "directory") return source;
+    return {
+      ...source,
+      readFile: async (path: string) => {
+        const bytes = await source.readFile(path);
+        sampler.sample(true);
+        if (path !== "model.json") {
+          joinBytes += bytes.length;
+          shards++;
+          atLastShard = sampler.last;
+        }
+        return bytes;
+      },
+    };
+  });
+  const wasm = tfjsWasmModule();
+  sampler.tfjsHeap = () => wasm.HEAPU8.buffer.byteLength;
+  // Every tensor upload and kernel output goes through the backend's JS-side _malloc. Emscripten's
+  // first call replaces Module._malloc with the raw export, so make that call before wrapping it.
+  wasm._free(wasm._malloc(16));
+  const malloc = wasm._malloc.bind(wasm);
+  wasm._malloc = (bytes: number) => {
+    const ptr = malloc(bytes);
+    sampler.onMalloc();
+    return ptr;
+  };
+  sampler.sample(true);
+  const jsBaseline = sampler.last.js;
+
+  sampler.stage = "model load";
+  await context.models.get();
+  if (shards > 1) sampler.notePeak(atLastShard.js + joinBytes, atLastShard.js + atLastShard.wasm + joinBytes, atLastShard.wasm);
+  sampler.sample(true);
+  const heapAfterModel = sampler.wasmBytes().tfjs;
+
+  sampler.stage = "request";
+  const app = createApp({ context: () => Promise.resolve(context) } as never);
+  const form = new FormData();
+  const [b1, b2] = await Promise.all([readFile(config.image1), readFile(config.image2)]);
+  form.set("image1", new Blob([new Uint8Array(b1)]), "image1");
+  form.set("image2", new Blob([new Uint8Array(b2)]), "image2");
+  const options: Record<string, unknown> = { fit: config.fit };
+  if (config.scales) options.scales = config.scales;
+  form.set("options", JSON.stringify(options));
+  sampler.sample(true);
+  const response = await app.request("/v1/match", { method: "POST", body: form });
+  const body = (await response.json()) as {
+    image1?: { numFeatures: number; processed: { width: number; height: number } | null };
+    image2?: { numFeatures: number };
+    numInliers?: number;
+    error?: { code: string; message: string };
+  };
+  sampler.sample(true);
+  const mib = (b: number) => Number((b / MiB).toFixed(1));
+  return {
+    peakWasmHeapMiB: mib(sampler.peakTfjs),
+    peakJsHeapMiB: mib(sampler.peakJsLive),
+    peakTotalMiB: mib(sampler.peakTotal),
+    features1: body.image1?.numFeatures ?? 0,
+    features2: body.image2?.numFeatures ?? 0,
+    status: response.status,
+    ...(body.error ? { error: `${body.error.code}: ${body.error.message}` } : {}),
+    processed: body.image1?.processed ?? null,
+    numInliers: body.numInliers ?? null,
+    jsBaselineMiB: mib(jsBaseline),
+    peakJsRawMiB: mib(sampler.peakJsRaw),
+    wasmHeapAfterModelMiB: mib(heapAfterModel),
+    wasmMemoriesPeakMiB: Object.fromEntries([...sampler.memoryPeaks].map(([label, bytes]) => [label, mib(bytes)])),
+    stages: Object.fromEntries(
+      [...sampler.stages].map(([k, v]) => [
+        k,
+        { totalMiB: mib(v.total), jsLiveMiB: mib(v.jsLive), heapUsedMiB: mib(v.heapUsed), arrayBuffersMiB: mib(v.arrayBuffers), wasmHeapMiB: mib(v.tfjs) },
+      ]),
+    ),
+    fit: config.fit,
+    scales: config.scales ?? "tutorial",
+    samples: { all: sampler.count, live: sampler.liveCount },
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === "--child") {
+  const result = await child(JSON.parse(process.argv[3]) as ChildConfig);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
