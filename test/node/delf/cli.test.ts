@@ -68,8 +68,8 @@ describe.skipIf(!haveShared)("extract --json", () => {
     expect(ours.processed).toEqual({ width: 256, height: 256 });
     expect(ours.locations.length).toBe(64);
     // processed cell centres 32·j map to 80 + (32·j + 0.5)·2.5 − 0.5 = 80.75 + 80·j (x), 0.75 + 80·i (y)
-    const xs = new Set(ours.locations.map((l: number[]) => l[0]));
-    const ys = new Set(ours.locations.map((l: number[]) => l[1]));
+    const xs = new Set<number>(ours.locations.map((l: number[]) => l[0]));
+    const ys = new Set<number>(ours.locations.map((l: number[]) => l[1]));
     expect([...xs].sort((a, b) => a - b)).toEqual([80.75, 160.75, 240.75, 320.75, 400.75, 480.75, 560.75, 640.75]);
     expect([...ys].sort((a, b) => a - b)).toEqual([0.75, 80.75, 160.75, 240.75, 320.75, 400.75, 480.75, 560.75]);
   });
