@@ -48,11 +48,15 @@ export function errorBody(error: ApiError): ErrorBody {
   };
 }
 
+/** Codes of lower layers that have an API name of their own (src/delf's DelfError). */
+const CODE_ALIASES: Record<string, ErrorCode> = { invalid_image: "image_decode_failed", invalid_model: "model_unavailable" };
+
 /** Maps anything thrown to an ApiError; unknown errors become 500 internal_error (and are logged). */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && code in ERROR_STATUS && code !== "internal_error")
+  const raw = (error as { code?: unknown } | null)?.code;
+  const code = typeof raw === "string" ? (CODE_ALIASES[raw] ?? raw) : undefined;
+  if (code !== undefined && code in ERROR_STATUS && code !== "internal_error")
     return new ApiError(code as ErrorCode, (error as Error).message);
   console.error("unhandled error", error);
   return new ApiError("internal_error", "internal error");
