@@ -10,6 +10,7 @@ const benches: Record<string, string> = {
   kernels: "nearest neighbours + RANSAC kernels vs plain TypeScript",
   memory: "peak wasm + JS heap of a full /v1/match-equivalent in a fresh runtime",
   load: "HTTP load against a running service (loopback only)",
+  images: "image decode and fit timings (JPEG/PNG/WebP, several sizes)",
 };
 
 const [name, ...argv] = process.argv.slice(2);

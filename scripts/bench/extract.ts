@@ -120,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
 /** Centre square crop resized to size² (the tutorial fit for 256; never upscales beyond the crop). */
 async function squareImage(path: string, size: number, modules: WasmModules): Promise<Pixels> {
   const decoded = (await decodeImage(new Uint8Array(await readFile(path)), modules)).pixels;
-  if (size === 256) return (await fitImage(decoded, 256, modules)).pixels;
+  if (size === 256) return fitImage(decoded, 256).pixels;
   const side = Math.min(decoded.width, decoded.height);
   const crop = { x: Math.floor((decoded.width - side) / 2), y: Math.floor((decoded.height - side) / 2), width: side, height: side };
   const data = new Uint8Array(crop.width * crop.height * 3);
@@ -128,5 +128,5 @@ async function squareImage(path: string, size: number, modules: WasmModules): Pr
     const from = 3 * ((crop.y + y) * decoded.width + crop.x);
     data.set(decoded.data.subarray(from, from + 3 * crop.width), 3 * y * crop.width);
   }
-  return (await fitImage({ width: crop.width, height: crop.height, data }, { maxSide: size }, modules)).pixels;
+  return fitImage({ width: crop.width, height: crop.height, data }, { maxSide: size }).pixels;
 }

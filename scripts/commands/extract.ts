@@ -79,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const modules = await loadNodeWasmModules();
   await startRuntime(modules);
   const decoded = await decodeImage(new Uint8Array(await readFile(positionals[0])), modules);
-  const fitted = await fitImage(decoded.pixels, fit, modules);
+  const fitted = fitImage(decoded.pixels, fit);
   const model = await loadDelfModel(values.weights!);
   try {
     const f = await extractDelfFeatures(model, fitted.pixels, options);

@@ -1,4 +1,3 @@
-import type { WasmModules } from "../runtime/wasm-modules";
 import type { Pixels } from "../types";
 import { resampleLanczos } from "./resample";
 
@@ -94,10 +93,9 @@ function plan(pixels: Pixels, fit: Fit): { crop: CropBox; width: number; height:
 
 /**
  * Crops and resamples decoded pixels for DELF. Pure TypeScript (resample.ts), so Node and workerd give
- * identical bytes; `modules` is unused since the Pillow port replaced @jsquash/resize (kept in the
- * signature so callers need not change).
+ * identical bytes.
  */
-export async function fitImage(pixels: Pixels, fit: Fit, _modules?: WasmModules): Promise<FittedImage> {
+export function fitImage(pixels: Pixels, fit: Fit): FittedImage {
   const { crop, width, height } = plan(pixels, fit);
   const identity = fit === "none" || (width === pixels.width && height === pixels.height && crop.x === 0 && crop.y === 0);
   const out = identity

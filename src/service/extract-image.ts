@@ -62,7 +62,7 @@ export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, optio
   return ctx.queue.run(async () => {
     const t0 = performance.now();
     const decoded = await decodeImage(bytes, ctx.modules, { maxPixels: LIMITS.maxImagePixels, maxSide: LIMITS.maxImageSide });
-    const fitted = await fitImage(decoded.pixels, options.fit, ctx.modules);
+    const fitted = fitImage(decoded.pixels, options.fit);
     const scales = scalesWithinMemory(fitted.pixels.width, fitted.pixels.height, extract.scales, options.dropLargeScales);
     const t1 = performance.now();
     const features = await extractDelfFeatures(model, fitted.pixels, { ...extract, scales });

@@ -19,7 +19,7 @@ describe("image pipeline inside workerd", () => {
   it("applies EXIF orientation 6 and the tutorial crop", async () => {
     const decoded = await decodeImage(embeddedBytes("jpeg"), workerWasmModules);
     expect([decoded.type, decoded.originalWidth, decoded.originalHeight]).toEqual(["jpeg", 60, 80]);
-    const fitted = await fitImage(decoded.pixels, 256, workerWasmModules);
+    const fitted = fitImage(decoded.pixels, 256);
     expect(fitted.description.crop).toEqual({ x: 0, y: 10, width: 60, height: 60 });
     expect(fitted.toOriginal(-0.5, -0.5)).toEqual([-0.5, 9.5]);
   });

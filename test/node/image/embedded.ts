@@ -78,7 +78,7 @@ export async function pipelineDigest(modules: WasmModules): Promise<string> {
   for (const name of Object.keys(EMBEDDED_IMAGES) as (keyof typeof EMBEDDED_IMAGES)[]) {
     const decoded = await decodeImage(embeddedBytes(name), modules);
     for (const fit of FITS) {
-      const { pixels } = await fitImage(decoded.pixels, fit, modules);
+      const { pixels } = fitImage(decoded.pixels, fit);
       parts.push(new Uint8Array(new Uint32Array([pixels.width, pixels.height]).buffer), pixels.data);
     }
   }

@@ -24,7 +24,7 @@ describe("fit 256 = Pillow ImageOps.fit(img, (256, 256), LANCZOS)", () => {
   });
 
   it("640×480: 256×256 output, description and toOriginal of corners and centre", async () => {
-    const fitted = await fitImage(grey(640, 480, (x) => x & 255), 256, modules);
+    const fitted = fitImage(grey(640, 480, (x) => x & 255), 256);
     expect([fitted.pixels.width, fitted.pixels.height, fitted.pixels.data.length]).toEqual([256, 256, 256 * 256 * 3]);
     expect(fitted.description).toEqual({ fit: 256, width: 256, height: 256, crop: { x: 80, y: 0, width: 480, height: 480 }, scale: 1.875 });
     expect(fitted.toOriginal(0, 0)).toEqual([80.4375, 0.4375]);
@@ -35,7 +35,7 @@ describe("fit 256 = Pillow ImageOps.fit(img, (256, 256), LANCZOS)", () => {
   });
 
   it("324×223 (odd difference): toOriginal includes the half-pixel box offset", async () => {
-    const fitted = await fitImage(grey(324, 223, () => 9), 256, modules);
+    const fitted = fitImage(grey(324, 223, () => 9), 256);
     expect(fitted.description.crop).toEqual({ x: 50.5, y: 0, width: 223, height: 223 });
     expect(fitted.description.scale).toBe(0.87109375);
     expect(fitted.toOriginal(-0.5, -0.5)).toEqual([50, -0.5]);
@@ -47,7 +47,7 @@ describe("fit 256 = Pillow ImageOps.fit(img, (256, 256), LANCZOS)", () => {
     // 1025×512 → box x = 256.5, scale 2: processed column j ↔ original column 2j + 257 (a whole pixel).
     const j = 100;
     const column = 2 * j + 257;
-    const fitted = await fitImage(grey(1025, 512, (x) => (x === column ? 255 : 0)), 256, modules);
+    const fitted = fitImage(grey(1025, 512, (x) => (x === column ? 255 : 0)), 256);
     expect(fitted.toOriginal(j, 0)[0]).toBe(column);
     const row = (x: number) => rgbAt(fitted.pixels, x, 128)[0];
     expect(row(j - 1)).toBe(row(j + 1)); // symmetric around j: would not be with a floored box or corner convention
@@ -67,7 +67,7 @@ describe("fit 256 = Pillow ImageOps.fit(img, (256, 256), LANCZOS)", () => {
     ] as const;
     for (const [file, a, b, c] of cases) {
       const decoded = await decodeImage(await readShared(`pairs/${file}`), modules);
-      const { pixels } = await fitImage(decoded.pixels, 256, modules);
+      const { pixels } = fitImage(decoded.pixels, 256);
       expect([file, rgbAt(pixels, 0, 0), rgbAt(pixels, 128, 128), rgbAt(pixels, 255, 255)]).toEqual([file, a, b, c]);
     }
   });
@@ -85,7 +85,7 @@ describe("fit { maxSide } and none", () => {
 
   it("downscale geometry: 1024 → 256 maps processed column j to original 4j + 1.5; a 2-px line there stays centred", async () => {
     const j = 60;
-    const fitted = await fitImage(grey(1024, 8, (x) => (x === 4 * j + 1 || x === 4 * j + 2 ? 200 : 0)), { maxSide: 256 }, modules);
+    const fitted = fitImage(grey(1024, 8, (x) => (x === 4 * j + 1 || x === 4 * j + 2 ? 200 : 0)), { maxSide: 256 });
     expect(fitted.description).toEqual({ fit: { maxSide: 256 }, width: 256, height: 2, crop: { x: 0, y: 0, width: 1024, height: 8 }, scale: 4 });
     expect(fitted.toOriginal(j, 0)).toEqual([4 * j + 1.5, 1.5]);
     const row = (x: number) => rgbAt(fitted.pixels, x, 1)[0];
@@ -96,7 +96,7 @@ describe("fit { maxSide } and none", () => {
 
   it.skipIf(!haveShared)("aero1.jpg to maxSide 300: Pillow's resize((300, 225), LANCZOS) pixels", async () => {
     const decoded = await decodeImage(await readShared("pairs/opencv-samples/aero1.jpg"), modules);
-    const { pixels } = await fitImage(decoded.pixels, { maxSide: 300 }, modules);
+    const { pixels } = fitImage(decoded.pixels, { maxSide: 300 });
     expect([pixels.width, pixels.height]).toEqual([300, 225]);
     expect([rgbAt(pixels, 0, 0), rgbAt(pixels, 150, 100), rgbAt(pixels, 299, 224)]).toEqual([[127, 151, 172], [172, 167, 172], [124, 110, 109]]);
   });
@@ -104,7 +104,7 @@ describe("fit { maxSide } and none", () => {
   it("'none' and a maxSide above the image are the identity (same pixels, identity mapping)", async () => {
     const src = grey(30, 20, (x, y) => x + y);
     for (const fit of ["none", { maxSide: 30 }, { maxSide: 999 }] as const) {
-      const fitted = await fitImage(src, fit, modules);
+      const fitted = fitImage(src, fit);
       expect(fitted.pixels).toBe(src);
       expect(fitted.toOriginal(3, 7)).toEqual([3, 7]);
       expect(fitted.description.scale).toBe(1);
@@ -113,14 +113,14 @@ describe("fit { maxSide } and none", () => {
 
   it("a 256×256 image under fit 256 is returned unchanged", async () => {
     const src = grey(256, 256, (x, y) => (x * y) & 255);
-    const fitted = await fitImage(src, 256, modules);
+    const fitted = fitImage(src, 256);
     expect(fitted.pixels).toBe(src);
     expect(fitted.toOriginal(10, 20)).toEqual([10, 20]);
   });
 
   it("invalid fits are programming errors (RangeError), options are validated at the HTTP edge", async () => {
     for (const fit of [{ maxSide: 0 }, { maxSide: 2.5 }, 128, "contain"]) {
-      await expect(fitImage(grey(4, 4, () => 0), fit as never, modules)).rejects.toThrow(RangeError);
+      expect(() => fitImage(grey(4, 4, () => 0), fit as never)).toThrow(RangeError);
     }
   });
 });
