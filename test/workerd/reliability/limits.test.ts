@@ -15,8 +15,8 @@ const seeds = defaultFuzzSeeds();
 const MULTIPART = { "content-type": `multipart/form-data; boundary=${FUZZ_BOUNDARY}` };
 const JSON_TYPE = { "content-type": "application/json" };
 
-async function call(path: string, body: BodyInit | null, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
-  const res = await worker.fetch(new Request(`http://localhost${path}`, { method: "POST", body, headers, duplex: "half" } as RequestInit), env);
+async function call(path: string, body: BodyInit | Uint8Array | null, headers: Record<string, string> = {}): Promise<{ status: number; body: Json }> {
+  const res = await worker.fetch(new Request(`http://localhost${path}`, { method: "POST", body: body as BodyInit | null, headers, duplex: "half" } as RequestInit), env);
   return { status: res.status, body: (await res.json()) as Json };
 }
 
