@@ -38,24 +38,44 @@ export function runConv(x: tf.Tensor4D, conv: UploadedConv, relu: boolean): tf.T
   });
 }
 
+/** Output values per matMul chunk of a unit's last 1×1 conv: 2^18 floats = 1 MiB. */
+const CONV3_CHUNK_VALUES = 1 << 18;
+
 /**
- * relu(residual + shortcut), written into `residual`'s own wasm buffer (no new allocation).
- * `residual` must be a fresh tensor nobody else holds (a conv output we just made).
+ * relu(conv3(r2) + shortcut), written into `shortcut`'s own wasm buffer. conv3 is a 1×1 conv, i.e.
+ * a matMul over the rows (cells) of r2, so it runs on chunks of ≤ 1 MiB of output rows, each added
+ * into the shortcut as soon as it exists: the unit's full-size conv3 output (8 MiB for block2 of a
+ * 512² level) is never allocated. Each output row is computed by the same kernel with the same
+ * summation order whatever chunk it falls in, so the result equals the unchunked conv
+ * (test/node/memory/outputs-unchanged.test.ts). `shortcut` must be a tensor nobody else holds.
  */
-function addReluInPlace(residual: tf.Tensor4D, shortcut: tf.Tensor4D): tf.Tensor4D {
+function conv3AddReluInto(r2: tf.Tensor4D, conv3: UploadedConv, shortcut: tf.Tensor4D): tf.Tensor4D {
   const backend = tf.backend() as unknown as {
     getMemoryOffset(dataId: object): number;
     wasm: { HEAPF32: Float32Array };
   };
-  const size = residual.size;
-  const heap = backend.wasm.HEAPF32;
-  const r = new Float32Array(heap.buffer, backend.getMemoryOffset(residual.dataId), size);
-  const s = new Float32Array(heap.buffer, backend.getMemoryOffset(shortcut.dataId), size);
-  for (let i = 0; i < size; i++) {
-    const v = r[i] + s[i];
-    r[i] = v > 0 ? v : 0;
+  const [n, h, w, c] = r2.shape;
+  const rows = n * h * w;
+  const out = conv3.spec.outChannels;
+  const step = Math.max(1, Math.floor(CONV3_CHUNK_VALUES / out));
+  const flat = tf.reshape(r2, [rows, c]) as tf.Tensor2D;
+  for (let r0 = 0; r0 < rows; r0 += step) {
+    const count = Math.min(step, rows - r0);
+    const a = count === rows ? flat : tf.slice(flat, [r0, 0], [count, c]);
+    const y = tf.fused.matMul({ a, b: conv3.filter as tf.Tensor2D, bias: conv3.bias, activation: "linear" });
+    if (a !== flat) a.dispose();
+    // The heap may have grown during the matMul: take fresh views after it.
+    const heap = backend.wasm.HEAPF32;
+    const ys = new Float32Array(heap.buffer, backend.getMemoryOffset(y.dataId), count * out);
+    const t = new Float32Array(heap.buffer, backend.getMemoryOffset(shortcut.dataId) + 4 * r0 * out, count * out);
+    for (let i = 0; i < ys.length; i++) {
+      const v = ys[i] + t[i];
+      t[i] = v > 0 ? v : 0;
+    }
+    y.dispose();
   }
-  return residual;
+  flat.dispose();
+  return shortcut;
 }
 
 export interface LevelOutput {
@@ -78,7 +98,8 @@ export function samePads(n: number, k: number, stride: number): [number, number]
 /** One bottleneck unit; consumes (disposes) `x`. */
 function runUnit(model: DelfModel, x: tf.Tensor4D, unit: UnitSpec): tf.Tensor4D {
   const conv = (scope: string) => model.convs.get(scope)!;
-  // shortcut === x (identity) is disposed with x below.
+  // The unit's output is written into the shortcut: a fresh tensor, or x itself (identity), which
+  // nothing reads after conv1.
   const shortcut = unit.shortcut
     ? runConv(x, conv(unit.shortcut.scope), false)
     : unit.stride === 2
@@ -88,10 +109,8 @@ function runUnit(model: DelfModel, x: tf.Tensor4D, unit: UnitSpec): tf.Tensor4D 
   if (shortcut !== x) x.dispose();
   const r2 = runConv(r1, conv(unit.conv2.scope), true);
   r1.dispose();
-  const r3 = runConv(r2, conv(unit.conv3.scope), false);
+  const out = conv3AddReluInto(r2, conv(unit.conv3.scope), shortcut);
   r2.dispose();
-  const out = addReluInPlace(r3, shortcut);
-  shortcut.dispose();
   return out;
 }
 
