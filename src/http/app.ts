@@ -31,6 +31,7 @@ export function createApp(platform: Platform) {
   app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((err, c) => {
     const error = toApiError(err);
+    if (error.code === "overloaded") c.header("Retry-After", "5");
     return c.json(errorBody(error), error.status);
   });
   return routes;

@@ -29,6 +29,10 @@ export class ImageTooLargeForPyramidError extends Error {
   readonly code = "image_too_large";
 }
 
+export class OverloadedError extends Error {
+  readonly code = "overloaded";
+}
+
 /** round-half-even of float32(side)·float32(scale), as DELF sizes its pyramid levels. */
 function levelSide(side: number, scale: number): number {
   const v = Math.fround(Math.fround(side) * Math.fround(scale));
@@ -59,6 +63,8 @@ export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, optio
     const set = featureSetFromJson(JSON.parse(cached), { maxFeatures: Number.MAX_SAFE_INTEGER, maxDim: Number.MAX_SAFE_INTEGER });
     return { set, cache: "hit", timingsMs: { decode: 0, extract: 0 } };
   }
+  if (ctx.queue.depth >= LIMITS.maxQueuedJobs)
+    throw new OverloadedError(`this isolate already has ${ctx.queue.depth} extractions queued; retry shortly`);
   return ctx.queue.run(async () => {
     const t0 = performance.now();
     const decoded = await decodeImage(bytes, ctx.modules, { maxPixels: LIMITS.maxImagePixels, maxSide: LIMITS.maxImageSide });

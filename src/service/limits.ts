@@ -22,6 +22,11 @@ export const LIMITS = {
   /** Features accepted by /v1/verify per set. */
   maxVerifyFeatures: 20_000,
   maxDescriptorDim: 256,
+  /**
+   * Requests waiting for this isolate's extraction queue (each holds its body). Above it: 503
+   * overloaded with Retry-After, instead of piling up memory. ≥ 50 so a burst of 50 still queues.
+   */
+  maxQueuedJobs: 64,
   urlTimeoutMs: 10_000,
   maxRedirects: 3,
 } as const;

@@ -19,7 +19,7 @@ const errors = Object.fromEntries(
     [413, "payload_too_large, image_too_large"],
     [415, "unsupported_media_type"],
     [429, "rate_limited"],
-    [503, "model_unavailable"],
+    [503, "model_unavailable, overloaded (with Retry-After)"],
   ].map(([status, codes]) => [status, { description: String(codes), content: { "application/json": { schema: ErrorResponseSchema } } }]),
 );
 

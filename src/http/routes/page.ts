@@ -29,6 +29,7 @@ const PAGE = /* html */ `<!doctype html>
 <form id="form" class="pick">
   <label>Image 1 <input id="image1" name="image1" type="file" accept="image/jpeg,image/png,image/webp" required></label>
   <label>Image 2 <input id="image2" name="image2" type="file" accept="image/jpeg,image/png,image/webp" required></label>
+  <label id="key-label" hidden>API key <input id="key" type="password" autocomplete="off"></label>
   <label><span><input id="outliers" type="checkbox"> show outliers</span></label>
   <button id="match" type="submit">Match</button>
 </form>
@@ -45,7 +46,12 @@ const PAGE = /* html */ `<!doctype html>
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 
-fetch("/v1/health").then((r) => r.json()).then((h) => {
+const authHeaders = () => ($("key").value ? { authorization: "Bearer " + $("key").value } : {});
+
+fetch("/v1/health").then((r) => {
+  if (r.status === 401) $("key-label").hidden = false; // the server wants an API key
+  return r.json();
+}).then((h) => {
   const m = h.model || {};
   if (m.state === "ready" && m.trained === false) {
     $("banner").textContent = "Synthetic weights (" + m.source + "): this server is not running the trained DELF model, so matches are NOT DELF quality.";
@@ -87,8 +93,9 @@ $("form").addEventListener("submit", async (event) => {
   $("status").className = "";
   $("status").textContent = "Extracting DELF features and matching…";
   try {
-    const response = await fetch("/v1/match", { method: "POST", body });
+    const response = await fetch("/v1/match", { method: "POST", body, headers: authHeaders() });
     const result = await response.json();
+    if (response.status === 401) $("key-label").hidden = false;
     if (!response.ok) throw new Error(result.error ? result.error.code + ": " + result.error.message : "HTTP " + response.status);
     draw(result, URL.createObjectURL(f1), URL.createObjectURL(f2), $("outliers").checked);
     $("inliers").textContent = String(result.numInliers);
