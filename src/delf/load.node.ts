@@ -7,5 +7,5 @@ export async function loadDelfModel(weights: string): Promise<DelfModel> {
   const seed = parseSyntheticSpec(weights);
   if (seed !== null) return syntheticDelfModel(seed);
   const { manifest, tensors } = await loadModelDirectoryFromDisk(weights);
-  return createDelfModel(tensors, { trained: manifest.trained, source: manifest.source });
+  return createDelfModel(tensors, { trained: manifest.trained, source: manifest.source }, { consumeTensors: true });
 }

@@ -42,6 +42,12 @@ export interface CreateModelOptions {
    * tfjs copies of the filters (≈ 36 MiB less wasm heap). Default true.
    */
   releaseFilterBuffers?: boolean;
+  /**
+   * Empty `tensors` once everything is folded and uploaded, before the warm-up: the caller's map is
+   * then the last reference to the model directory's buffers (≈ 39 MB), which can be collected while
+   * the warm-up grows the wasm heap to its final size. Default false (the map is left as given).
+   */
+  consumeTensors?: boolean;
 }
 
 /** Side of the warm-up input: big enough that no layer sees an empty map. */
@@ -67,6 +73,22 @@ function foldConv(tensors: TensorMap, spec: ConvSpec): { weights: Float32Array; 
     movingMean: bn("moving_mean"),
     movingVariance: bn("moving_variance"),
   });
+}
+
+/**
+ * Copies of the PCA parameters DELF uses. A separate function so that no view into the model
+ * directory's buffers stays in createDelfModel's frame (see consumeTensors).
+ */
+function pcaParameters(tensors: TensorMap): PcaParameters {
+  const projection = tensor(tensors, PCA_TENSORS[1].name, PCA_TENSORS[1].shape);
+  const variances = tensors.has(PCA_VARIANCES.name) ? tensor(tensors, PCA_VARIANCES.name, PCA_VARIANCES.shape) : null;
+  return {
+    mean: tensor(tensors, PCA_TENSORS[0].name, PCA_TENSORS[0].shape).slice(),
+    projection: projection.slice(0, PCA_DIM * FEATURE_DEPTH),
+    inDim: FEATURE_DEPTH,
+    outDim: PCA_DIM,
+    variances: variances ? variances.slice(0, PCA_DIM) : null,
+  };
 }
 
 /** Folds every conv of `convSpecs` into `filters` (by index) and a bias tensor, filling `convs`. */
@@ -101,15 +123,7 @@ export function createDelfModel(
   options: CreateModelOptions = {},
 ): DelfModel {
   // PCA first: a missing tensor fails before anything is uploaded.
-  const projection = tensor(tensors, PCA_TENSORS[1].name, PCA_TENSORS[1].shape);
-  const variances = tensors.has(PCA_VARIANCES.name) ? tensor(tensors, PCA_VARIANCES.name, PCA_VARIANCES.shape) : null;
-  const pca: PcaParameters = {
-    mean: tensor(tensors, PCA_TENSORS[0].name, PCA_TENSORS[0].shape).slice(),
-    projection: projection.slice(0, PCA_DIM * FEATURE_DEPTH),
-    inDim: FEATURE_DEPTH,
-    outDim: PCA_DIM,
-    variances: variances ? variances.slice(0, PCA_DIM) : null,
-  };
+  const pca = pcaParameters(tensors);
   const spec = delfNetworkSpec();
   const convSpecs = allConvs(spec);
   const convs = new Map<string, UploadedConv>();
@@ -121,7 +135,8 @@ export function createDelfModel(
     dispose();
     throw error;
   }
-  const tensorCount = delfCheckpointTensors().length + PCA_TENSORS.length + (variances ? 1 : 0);
+  const tensorCount = delfCheckpointTensors().length + PCA_TENSORS.length + (pca.variances ? 1 : 0);
+  if (options.consumeTensors) tensors.clear();
   const model: DelfModel = { trained: meta.trained, source: meta.source, tensorCount, spec, convs, pca, releasedFilterBytes: 0, dispose };
   if (options.releaseFilterBuffers ?? true) {
     const input = tf.zeros([1, WARM_UP_SIDE, WARM_UP_SIDE, 3]) as tf.Tensor4D;

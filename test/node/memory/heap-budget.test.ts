@@ -55,4 +55,20 @@ describe("DELF memory budgets (fresh tfjs runtime)", () => {
     expect(model.convs.size).toBe(45);
     model.dispose();
   });
+
+  it("consumeTensors: the caller's own map no longer holds the buffers either", async () => {
+    const files = await buildModelDirectory(syntheticModelTensors(3), { trained: false, source: "synthetic:3" });
+    const loaded = await loadModelDirectory(async (p) => files.get(p)!.slice(), requiredModelTensors());
+    files.clear();
+    const shardBuffer = new WeakRef(loaded.tensors.values().next().value!.values.buffer);
+    const model = createDelfModel(loaded.tensors, loaded.manifest, { consumeTensors: true });
+    expect(loaded.tensors.size).toBe(0);
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(shardBuffer.deref() === undefined, "the model directory buffer is still reachable").toBe(true);
+    expect(model.pca.projection.length).toBe(40 * 1024);
+    expect(loaded.manifest.source).toBe("synthetic:3"); // `loaded` itself is still alive here
+    model.dispose();
+  });
 });
