@@ -16,6 +16,7 @@
  */
 import { encodeDelfFeatures } from "../../src/features/delf-protobuf";
 import { embeddedBytes } from "../node/image/embedded";
+import { mulberry32 } from "./prng";
 
 export interface FuzzSeeds {
   /** Small valid images (tens of pixels a side) to corrupt. */
@@ -46,16 +47,6 @@ export const FUZZ_BOUNDARY = "----delfFuzzBoundary7MA4YWxkTrZu0gW";
 const encoder = new TextEncoder();
 const utf8 = (text: string) => encoder.encode(text);
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

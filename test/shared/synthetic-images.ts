@@ -4,17 +4,7 @@
  * `crop` cuts a window from it, so two crops of one scene are two views related by a translation.
  */
 import type { Pixels } from "../../src/types";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./prng";
 
 export function scene(width: number, height: number, seed = 7): Pixels {
   const rand = mulberry32(seed);

@@ -94,17 +94,8 @@ export function withExifOrientation(jpeg: Uint8Array, orientation: number): Uint
   return out;
 }
 
-/** A deterministic PRNG (mulberry32) so corruption loops are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG so corruption loops are reproducible. */
+export { mulberry32 as rng } from "../../shared/prng";
 
 export function rgbAt(p: { width: number; data: Uint8Array }, x: number, y: number): number[] {
   const i = (y * p.width + x) * 3;
