@@ -4,6 +4,7 @@
  */
 import { ApiError } from "./errors";
 import { LIMITS } from "../service/limits";
+import { concatBytes } from "../bytes";
 
 export function decodeBase64Image(text: string, field: string): Uint8Array {
   const clean = text.replace(/^data:[^,]*;base64,/, "").replace(/\s+/g, "");
@@ -50,13 +51,7 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number, f
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export async function fetchImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {

@@ -7,6 +7,7 @@
  * Reading works over any `readFile(path)` (file system in Node, ASSETS/R2 fetch in the Worker).
  */
 import { requiredModelTensors, type TensorSpec } from "./delf-tensors";
+import { concatBytes } from "../bytes";
 
 export const MODEL_FORMAT = "delf-v1";
 export const MAX_SHARD_BYTES = 25 * 1024 * 1024;
@@ -108,7 +109,7 @@ export async function loadModelDirectory(
     if (total !== needed)
       throw new ModelDirectoryError(`shards hold ${total} bytes but the manifest describes ${needed}`);
     // One contiguous copy per group; each tensor is a view on it (no per-tensor copies).
-    const joined = shards.length === 1 && shards[0].byteOffset % 4 === 0 ? shards[0] : concat(shards, total);
+    const joined = shards.length === 1 && shards[0].byteOffset % 4 === 0 ? shards[0] : concatBytes(shards);
     let offset = 0;
     for (const w of group.weights) {
       if (w.dtype !== "float32") throw new ModelDirectoryError(`tensor ${w.name} has dtype ${w.dtype}; only float32`);
@@ -123,15 +124,6 @@ export async function loadModelDirectory(
   return { manifest, tensors };
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * Serialises tensors (in the given order) into a model directory: returns the files to write

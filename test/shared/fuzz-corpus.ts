@@ -17,6 +17,7 @@
 import { encodeDelfFeatures } from "../../src/features/delf-protobuf";
 import { embeddedBytes } from "../node/image/embedded";
 import { mulberry32 } from "./prng";
+import { concatBytes } from "../../src/bytes";
 
 export interface FuzzSeeds {
   /** Small valid images (tens of pixels a side) to corrupt. */
@@ -48,15 +49,6 @@ const encoder = new TextEncoder();
 const utf8 = (text: string) => encoder.encode(text);
 
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 export function toBase64(bytes: Uint8Array): string {
   let s = "";
@@ -86,7 +78,7 @@ export function multipartBody(parts: Part[], boundary = FUZZ_BOUNDARY, { close =
     chunks.push(utf8(head + eol), typeof p.value === "string" ? utf8(p.value) : p.value, utf8(eol));
   }
   if (close) chunks.push(utf8(`--${boundary}--${eol}`));
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 const MULTIPART = `multipart/form-data; boundary=${FUZZ_BOUNDARY}`;
@@ -144,7 +136,7 @@ function overwrites(bytes: Uint8Array, rand: () => number): Array<[string, Uint8
   const keepMagic = new Uint8Array(bytes.length);
   keepMagic.set(bytes.subarray(0, 12));
   out.push(["magic-then-zeros", keepMagic]);
-  const doubled = concat([bytes, bytes]);
+  const doubled = concatBytes([bytes, bytes]);
   out.push(["file-twice", doubled]);
   return out;
 }
@@ -178,7 +170,7 @@ export function pngChunk(type: string, data: Uint8Array): Uint8Array {
 
 /** Same pixels, different bytes: a tEXt chunk inserted after IHDR (for cache-missing re-runs). */
 export function pngWithText(png: Uint8Array, keyword: string, value: string): Uint8Array {
-  return concat([png.subarray(0, 33), pngChunk("tEXt", utf8(`${keyword}\0${value}`)), png.subarray(33)]);
+  return concatBytes([png.subarray(0, 33), pngChunk("tEXt", utf8(`${keyword}\0${value}`)), png.subarray(33)]);
 }
 
 /** A PNG that declares width×height but carries no pixel data worth the name. */
@@ -194,7 +186,7 @@ function tinyPng(width: number, height: number, { fixCrc = true, idat = true } =
   // A zlib stream of a few zero bytes: far too little data for the declared size.
   if (idat) parts.push(pngChunk("IDAT", new Uint8Array([0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01])));
   parts.push(pngChunk("IEND", new Uint8Array(0)));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Offset of the first SOFn marker's payload (after the 2-byte length) in a JPEG, or -1. */
