@@ -5,6 +5,7 @@
 import { decodeImage } from "../image/decode";
 import { fitImage, type Fit } from "../image/fit";
 import { extractDelfFeatures } from "../delf/extract";
+import { scaledSide } from "../delf/pyramid";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../delf/options";
 import { affineFromPointMap } from "../features/affine";
 import { featureSetFromJson, featureSetToJson, type FeatureSet } from "../features/feature-set";
@@ -33,21 +34,14 @@ export class OverloadedError extends Error {
   readonly code = "overloaded";
 }
 
-/** round-half-even of float32(side)·float32(scale), as DELF sizes its pyramid levels. */
-function levelSide(side: number, scale: number): number {
-  const v = Math.fround(Math.fround(side) * Math.fround(scale));
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /** The scales whose level fits the memory bound (or a 413 when the caller did not opt in). */
 export function scalesWithinMemory(width: number, height: number, scales: readonly number[], dropLarge: boolean): number[] {
-  const fits = (s: number) => levelSide(width, s) * levelSide(height, s) <= LIMITS.maxLevelPixels;
+  const fits = (s: number) => scaledSide(width, s) * scaledSide(height, s) <= LIMITS.maxLevelPixels;
   const kept = scales.filter(fits);
   if (kept.length === scales.length) return kept;
   const largest = Math.max(...scales.filter((s) => !fits(s)));
   const message =
-    `a ${width}×${height} processed image at scale ${largest} needs a ${levelSide(width, largest)}×${levelSide(height, largest)} ` +
+    `a ${width}×${height} processed image at scale ${largest} needs a ${scaledSide(width, largest)}×${scaledSide(height, largest)} ` +
     `pyramid level; the largest that fits one isolate's memory has ${LIMITS.maxLevelPixels} pixels. ` +
     `Use a smaller fit, smaller scales, or "dropLargeScales": true.`;
   if (!dropLarge || kept.length === 0) throw new ImageTooLargeForPyramidError(message);
