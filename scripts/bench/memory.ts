@@ -24,7 +24,10 @@
  *   jsBaselineMiB is the live JS after importing the app and starting the runtime, before the model
  *   (Node + tsx + the app's code); in workerd that part is different (no tsx, a bundled script).
  * - peakJsRawMiB: `heapUsed + arrayBuffers` at every malloc without forcing GC (includes garbage).
- * - peakTotalMiB: max over live samples of (all wasm memories + live JS) at the same instant.
+ * - peakTotalMiB: max over live samples of (all wasm memories + live JS) at the same instant;
+ *   peakTotalAboveBaselineMiB subtracts jsBaselineMiB (Node + tsx + code), i.e. what serving adds.
+ * - The moment loadModelDirectory joins its shards (all shards + the joined copy alive) cannot be
+ *   sampled from outside; it is added as (live sample after the last shard + the joined size).
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -66,6 +69,8 @@ export interface MemoryResult {
   processed: { width: number; height: number } | null;
   numInliers: number | null;
   jsBaselineMiB: number;
+  /** peakTotalMiB minus jsBaselineMiB: what the service adds on top of its loaded code. */
+  peakTotalAboveBaselineMiB: number;
   peakJsRawMiB: number;
   wasmHeapAfterModelMiB: number;
   wasmMemoriesPeakMiB: Record<string, number>;
@@ -362,6 +367,7 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
     processed: body.image1?.processed ?? null,
     numInliers: body.numInliers ?? null,
     jsBaselineMiB: mib(jsBaseline),
+    peakTotalAboveBaselineMiB: mib(sampler.peakTotal - jsBaseline),
     peakJsRawMiB: mib(sampler.peakJsRaw),
     wasmHeapAfterModelMiB: mib(heapAfterModel),
     wasmMemoriesPeakMiB: Object.fromEntries([...sampler.memoryPeaks].map(([label, bytes]) => [label, mib(bytes)])),
