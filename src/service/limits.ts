@@ -7,10 +7,18 @@ export const LIMITS = {
   maxBodyBytes: 24 * 1024 * 1024,
   /** One encoded image (upload, base64 or URL download). */
   maxImageBytes: 10 * 1024 * 1024,
-  /** Declared image size, checked from the header before decoding. */
-  maxImagePixels: 4096 * 4096,
+  /**
+   * Declared image size, checked from the header before decoding. The decode happens while the tfjs
+   * heap already holds the model (86.3 MiB): PNG decoding costs ≈ 17 MiB per megapixel (codec wasm
+   * memory + RGBA/RGB copies), and 1 MP keeps a tutorial /v1/match at ≈ 116 MiB (docs/benchmarks/memory.md).
+   */
+  maxImagePixels: 1024 * 1024,
+  /** Not memory-binding once the pixel count is bounded (row buffers only). */
   maxImageSide: 8192,
-  /** Largest pyramid level (processed side × scale, squared) that fits the 128 MB isolate. */
+  /**
+   * Largest pyramid level (pixels) whose extraction keeps the tfjs heap at its post-load 86.3 MiB:
+   * measured up to a 572×458 level (261,976 px); a 600×480 level grows it to 103.5 MiB.
+   */
   maxLevelPixels: 512 * 512,
   maxScales: 12,
   minScale: 0.05,
