@@ -1,6 +1,7 @@
 // The web page in a real browser: Debian's chromium driven by playwright-core (no browser download).
-// Starts `wrangler dev` (synthetic weights, as `npm run dev`), uploads two views of one scene,
-// presses Match, and checks that the picture appears with a non-zero inlier count.
+// Starts `wrangler dev` (synthetic weights, as `npm run dev`), uploads two views of one scene (one
+// larger than the service accepts, so the page scales it down first), presses Match, and checks that
+// the picture appears with a non-zero inlier count.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -30,9 +31,10 @@ describe.skipIf(!haveChromium)("web page in headless Chromium", () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "delf-e2e-"));
-    const s = scene(480, 400);
-    await writeFile(join(dir, "a.png"), await png(crop(s, 32, 32, 320, 320)));
-    await writeFile(join(dir, "b.png"), await png(crop(s, 96, 64, 320, 320)));
+    // Image 1 is above the service's pixel limit: the page must scale it down before upload.
+    const s = scene(1400, 1200);
+    await writeFile(join(dir, "a.png"), await png(crop(s, 100, 100, 1200, 1000)));
+    await writeFile(join(dir, "b.png"), await png(crop(s, 300, 260, 900, 750)));
     server = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--var", "MODEL_FALLBACK:synthetic:1"], {
       env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -65,6 +67,7 @@ describe.skipIf(!haveChromium)("web page in headless Chromium", () => {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${PORT}/`);
     await expect.poll(() => page.locator("#banner").textContent(), { timeout: 120_000 }).toMatch(/Synthetic weights/);
+    expect(await page.locator("#key").isVisible()).toBe(false); // no API key configured: no key field
     await page.setInputFiles("#image1", join(dir, "a.png"));
     await page.setInputFiles("#image2", join(dir, "b.png"));
     await page.click("#match");

@@ -1,5 +1,6 @@
 /** GET / — a small page: pick two images, press Match, see the matches and the numbers. */
 import { Hono } from "hono";
+import { LIMITS } from "../../service/limits";
 
 const PAGE = /* html */ `<!doctype html>
 <html lang="en">
@@ -14,6 +15,7 @@ const PAGE = /* html */ `<!doctype html>
   #banner.show { display: block; }
   .pick { display: flex; gap: 1rem; flex-wrap: wrap; align-items: end; }
   label { display: flex; flex-direction: column; gap: .3rem; }
+  [hidden] { display: none !important; }
   button { font-size: 1rem; padding: .5rem 1.4rem; cursor: pointer; }
   button:disabled { cursor: progress; }
   #status { margin: 1rem 0; min-height: 1.4em; }
@@ -45,6 +47,23 @@ const PAGE = /* html */ `<!doctype html>
 <script type="module">
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
+
+const MAX_PIXELS = ${LIMITS.maxImagePixels};
+
+// The isolate decodes at most MAX_PIXELS (128 MB of memory, shared with the model): larger photos
+// are scaled down here, in the browser, before upload. Points come back in the uploaded image's pixels.
+async function uploadable(file) {
+  const bitmap = await createImageBitmap(file);
+  const { width, height } = bitmap;
+  if (width * height <= MAX_PIXELS) { bitmap.close(); return file; }
+  const k = Math.sqrt(MAX_PIXELS / (width * height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.floor(width * k));
+  canvas.height = Math.max(1, Math.floor(height * k));
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+}
 
 const authHeaders = () => ($("key").value ? { authorization: "Bearer " + $("key").value } : {});
 
@@ -84,15 +103,15 @@ function draw(result, url1, url2, showOutliers) {
 
 $("form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const f1 = $("image1").files[0], f2 = $("image2").files[0];
-  if (!f1 || !f2) return;
-  const body = new FormData();
-  body.append("image1", f1);
-  body.append("image2", f2);
+  if (!$("image1").files[0] || !$("image2").files[0]) return;
   $("match").disabled = true;
   $("status").className = "";
   $("status").textContent = "Extracting DELF features and matching…";
   try {
+    const [f1, f2] = await Promise.all([uploadable($("image1").files[0]), uploadable($("image2").files[0])]);
+    const body = new FormData();
+    body.append("image1", f1, "image1");
+    body.append("image2", f2, "image2");
     const response = await fetch("/v1/match", { method: "POST", body, headers: authHeaders() });
     const result = await response.json();
     if (response.status === 401) $("key-label").hidden = false;
