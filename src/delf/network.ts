@@ -38,12 +38,12 @@ export function runConv(x: tf.Tensor4D, conv: UploadedConv, relu: boolean): tf.T
   });
 }
 
-/** Output values per matMul chunk of a unit's last 1×1 conv: 2^18 floats = 1 MiB. */
-const CONV3_CHUNK_VALUES = 1 << 18;
+/** Output values per matMul chunk of a unit's last 1×1 conv: 2^19 floats = 2 MiB (4 MiB chunks grow the heap). */
+const CONV3_CHUNK_VALUES = 1 << 19;
 
 /**
  * relu(conv3(r2) + shortcut), written into `shortcut`'s own wasm buffer. conv3 is a 1×1 conv, i.e.
- * a matMul over the rows (cells) of r2, so it runs on chunks of ≤ 1 MiB of output rows, each added
+ * a matMul over the rows (cells) of r2, so it runs on chunks of ≤ 2 MiB of output rows, each added
  * into the shortcut as soon as it exists: the unit's full-size conv3 output (8 MiB for block2 of a
  * 512² level) is never allocated. Each output row is computed by the same kernel with the same
  * summation order whatever chunk it falls in, so the result equals the unchunked conv
