@@ -7,7 +7,6 @@
  * Reading works over any `readFile(path)` (file system in Node, ASSETS/R2 fetch in the Worker).
  */
 import { requiredModelTensors, type TensorSpec } from "./delf-tensors";
-import { concatBytes } from "../bytes";
 
 export const MODEL_FORMAT = "delf-v1";
 export const MAX_SHARD_BYTES = 25 * 1024 * 1024;
@@ -89,7 +88,11 @@ export async function loadModelDirectory(
   const manifest = parseManifest(new TextDecoder().decode(await readFile("model.json")));
   const tensors: TensorMap = new Map();
   for (const group of manifest.weightsManifest) {
-    const shards: Uint8Array[] = [];
+    const needed = group.weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+    // One contiguous buffer per group, sized from the manifest; each shard is copied in as soon as it
+    // is verified and then dropped, so at most one shard exists beside it (memory: 128 MB isolates).
+    const joined = new Uint8Array(needed);
+    let filled = 0;
     for (const path of group.paths) {
       let bytes: Uint8Array;
       try {
@@ -102,14 +105,14 @@ export async function loadModelDirectory(
       const actual = await sha256Hex(bytes);
       if (actual !== expected)
         throw new ModelDirectoryError(`shard ${path} is corrupt: sha-256 ${actual} does not match ${expected}`);
-      shards.push(bytes);
+      if (filled + bytes.length > needed)
+        throw new ModelDirectoryError(`shards hold more than the ${needed} bytes the manifest describes`);
+      joined.set(bytes, filled);
+      filled += bytes.length;
     }
-    const total = shards.reduce((n, s) => n + s.length, 0);
-    const needed = group.weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-    if (total !== needed)
-      throw new ModelDirectoryError(`shards hold ${total} bytes but the manifest describes ${needed}`);
-    // One contiguous copy per group; each tensor is a view on it (no per-tensor copies).
-    const joined = shards.length === 1 && shards[0].byteOffset % 4 === 0 ? shards[0] : concatBytes(shards);
+    if (filled !== needed)
+      throw new ModelDirectoryError(`shards hold ${filled} bytes but the manifest describes ${needed}`);
+    // Each tensor is a view on the group's buffer (no per-tensor copies).
     let offset = 0;
     for (const w of group.weights) {
       if (w.dtype !== "float32") throw new ModelDirectoryError(`tensor ${w.name} has dtype ${w.dtype}; only float32`);

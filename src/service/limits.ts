@@ -4,9 +4,9 @@
  */
 export const LIMITS = {
   /** Whole request body. */
-  maxBodyBytes: 24 * 1024 * 1024,
+  maxBodyBytes: 12 * 1024 * 1024,
   /** One encoded image (upload, base64 or URL download). */
-  maxImageBytes: 10 * 1024 * 1024,
+  maxImageBytes: 5 * 1024 * 1024,
   /**
    * Declared image size, checked from the header before decoding. The decode happens while the tfjs
    * heap already holds the model (86.3 MiB): PNG decoding costs ≈ 17 MiB per megapixel (codec wasm

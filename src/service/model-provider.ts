@@ -65,7 +65,8 @@ export class ModelProvider {
       console.warn(`[delf-edge] WARNING: serving SYNTHETIC DELF weights (synthetic:${source.seed}); results are not DELF quality (trained: false)`);
     } else {
       const loaded = await loadModelDirectory(source.readFile);
-      model = createDelfModel(loaded.tensors, { trained: loaded.manifest.trained, source: loaded.manifest.source });
+      // consumeTensors: the directory's buffers can be collected while the warm-up grows the heap.
+      model = createDelfModel(loaded.tensors, { trained: loaded.manifest.trained, source: loaded.manifest.source }, { consumeTensors: true });
     }
     this.current = {
       state: "ready",
