@@ -58,7 +58,7 @@ function normalisedImage(pixels: Pixels): tf.Tensor4D {
  * Stem bands per level (network.ts): at most 240² level pixels per band, but at least 64 level rows
  * (8 block1 rows) per band, since each band recomputes 32 halo rows on both sides. For the 256² tutorial
  * pyramid: 512² → 5 bands, 362² → 3, 256² → 2, smaller levels → 1. Measured peak wasm heap of that
- * pyramid: 124.3 MiB with 256² per band, 103.5 MiB with 240² (docs/benchmarks/extract.md).
+ * pyramid: 124.3 MiB with 256² per band, 103.5 MiB with 240² (docs/BENCHMARKS.md, "DELF extraction").
  */
 const STEM_BAND_PIXELS = 240 * 240;
 const MIN_BAND_ROWS = 64;

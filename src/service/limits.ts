@@ -10,7 +10,7 @@ export const LIMITS = {
   /**
    * Declared image size, checked from the header before decoding. The decode happens while the tfjs
    * heap already holds the model (86.3 MiB): PNG decoding costs ≈ 17 MiB per megapixel (codec wasm
-   * memory + RGBA/RGB copies), and 1 MP keeps a tutorial /v1/match at ≈ 116 MiB (docs/benchmarks/memory.md).
+   * memory + RGBA/RGB copies), and 1 MP keeps a tutorial /v1/match at ≈ 116 MiB (docs/BENCHMARKS.md, "Memory").
    */
   maxImagePixels: 1024 * 1024,
   /** Not memory-binding once the pixel count is bounded (row buffers only). */

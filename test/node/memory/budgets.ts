@@ -1,5 +1,5 @@
 /**
- * Wasm-heap budgets of the DELF memory tests, set from measurement (docs/benchmarks/memory.md).
+ * Wasm-heap budgets of the DELF memory tests, set from measurement (docs/BENCHMARKS.md, "Memory").
  * The tfjs heap grows in emscripten steps (new = max(request, 1.2 × old), 64 KiB aligned) and never
  * shrinks, so these are the measured step plus under 1 MiB: growing to the next step fails the test.
  * Measured 2026-11-23 in Node 20.20 and in workerd (same binary, same allocation sequence).
