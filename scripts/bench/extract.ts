@@ -22,6 +22,7 @@ import { levelMacs } from "../../src/delf/layers";
 import { pyramidLevels } from "../../src/delf/pyramid";
 import { TUTORIAL_SCALES } from "../../src/delf/constants";
 import type { Pixels } from "../../src/types";
+import { texture } from "../../test/shared/texture";
 
 const MiB = 2 ** 20;
 const GRAF = fileURLToPath(new URL("../../../shared/data/pairs/graf/img1.png", import.meta.url));
@@ -31,16 +32,6 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function texture(size: number): Pixels {
-  const data = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    const x = i % size, y = Math.floor(i / size);
-    data[3 * i] = (x * 7 + y * 13 + ((x * y) % 31) * 5) & 255;
-    data[3 * i + 1] = (x * x + 3 * y) & 255;
-    data[3 * i + 2] = (((x >> 3) ^ (y >> 2)) * 16) & 255;
-  }
-  return { width: size, height: size, data };
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -6,21 +6,10 @@ import { syntheticDelfModel } from "../../../src/delf/model";
 import { extractDelfFeatures } from "../../../src/delf/extract";
 import { tfjsWasmHeapBytes } from "../../../src/runtime/tfjs";
 import { startNodeRuntime } from "./helpers";
+import { texture } from "../../shared/texture";
 
 const MiB = 2 ** 20;
 
-/** 256² procedural texture (no files needed). */
-function texture(): { width: number; height: number; data: Uint8Array } {
-  const size = 256;
-  const data = new Uint8Array(size * size * 3);
-  for (let i = 0; i < size * size; i++) {
-    const x = i % size, y = Math.floor(i / size);
-    data[3 * i] = (x * 7 + y * 13 + ((x * y) % 31) * 5) & 255;
-    data[3 * i + 1] = (x * x + 3 * y) & 255;
-    data[3 * i + 2] = (((x >> 3) ^ (y >> 2)) * 16) & 255;
-  }
-  return { width: size, height: size, data };
-}
 
 describe("wasm heap", () => {
   it("a 7-scale tutorial pyramid on 256² stays within 120 MiB of tfjs wasm heap", async () => {
