@@ -22,12 +22,13 @@
  *   before and after the request. `arrayBuffers` holds the model shards, pixel buffers and request
  *   bytes (wasm memories are not in it). Garbage is not counted: V8 collects it before failing.
  *   jsBaselineMiB is the live JS after importing the app and starting the runtime, before the model
- *   (Node + tsx + the app's code); in workerd that part is different (no tsx, a bundled script).
+ *   (Node + the app's bundled code: the child runs an esbuild bundle under plain Node, as a Worker runs
+ *   one bundled script, so no TypeScript loader is counted).
  * - peakJsRawMiB: `heapUsed + arrayBuffers` at every malloc without forcing GC (includes garbage).
  * - peakTotalMiB: max over live samples of (all wasm memories + live JS) at the same instant;
- *   peakTotalAboveBaselineMiB subtracts jsBaselineMiB (Node + tsx + code), i.e. what serving adds.
- * - The moment loadModelDirectory joins its shards (all shards + the joined copy alive) cannot be
- *   sampled from outside; it is added as (live sample after the last shard + the joined size).
+ *   peakTotalAboveBaselineMiB subtracts jsBaselineMiB (Node + code), i.e. what serving adds.
+ * - loadModelDirectory copies each verified shard into one manifest-sized buffer, so at most one shard
+ *   exists beside it; the live sample after every shard read sees that.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -102,10 +103,28 @@ async function defaultWeights(): Promise<string> {
   return dir;
 }
 
+/**
+ * The child is this file bundled by esbuild (npm packages left external) and run by plain Node, like
+ * the Worker runs one bundled script: no TypeScript loader (tsx) in the measured process, whose own
+ * heap would otherwise count as the app's. Written to build/bench/ (same depth as scripts/bench/, so
+ * relative paths such as ../../../shared resolve alike).
+ */
+let bundledChild: Promise<string> | undefined;
+function childScript(): Promise<string> {
+  bundledChild ??= (async () => {
+    const { build } = await import("esbuild");
+    const outfile = fileURLToPath(new URL("../../build/bench/memory-child.mjs", import.meta.url));
+    await build({ entryPoints: [THIS_FILE], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "error" });
+    return outfile;
+  })();
+  return bundledChild;
+}
+
 /** Runs one measurement in a fresh Node process and returns its JSON. */
-export function measureInFreshProcess(config: ChildConfig): Promise<MemoryResult> {
+export async function measureInFreshProcess(config: ChildConfig): Promise<MemoryResult> {
+  const script = await childScript();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", THIS_FILE, "--child", JSON.stringify(config)], {
+    const child = spawn(process.execPath, ["--expose-gc", script, "--child", JSON.stringify(config)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -294,12 +313,8 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
 
   const context = await createNodeContext(config.weights);
-  // The Node platform's model source, with a live sample after every shard read. The moment
-  // loadModelDirectory joins several shards into one buffer (all shards and the joined copy alive)
-  // is not observable from outside: it is accounted as (last shard's sample + the joined size).
-  let joinBytes = 0;
-  let shards = 0;
-  let atLastShard = { js: 0, wasm: 0 };
+  // The Node platform's model source, with a live sample after every shard read (loadModelDirectory
+  // has then allocated its manifest-sized buffer and holds the one shard just read).
   context.models = new ModelProvider(async () => {
     const source = await nodeModelSource(config.weights);
     if (source.kind !== "directory") return source;
@@ -308,11 +323,6 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
       readFile: async (path: string) => {
         const bytes = await source.readFile(path);
         sampler.sample(true);
-        if (path !== "model.json") {
-          joinBytes += bytes.length;
-          shards++;
-          atLastShard = sampler.last;
-        }
         return bytes;
       },
     };
@@ -333,7 +343,6 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
 
   sampler.stage = "model load";
   await context.models.get();
-  if (shards > 1) sampler.notePeak(atLastShard.js + joinBytes, atLastShard.js + atLastShard.wasm + joinBytes, atLastShard.wasm);
   sampler.sample(true);
   const heapAfterModel = sampler.wasmBytes().tfjs;
 
