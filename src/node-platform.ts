@@ -17,7 +17,7 @@ export async function nodeModelSource(weights: string): Promise<ModelSource> {
   if (seed !== null) return { kind: "synthetic", seed };
   const { readFile } = await import("node:fs/promises");
   const { join } = await import("node:path");
-  return { kind: "directory", description: weights, readFile: async (path) => new Uint8Array(await readFile(join(weights, path))) };
+  return { kind: "directory", readFile: async (path) => new Uint8Array(await readFile(join(weights, path))) };
 }
 
 export async function createNodeContext(weights: string): Promise<ServiceContext> {

@@ -28,7 +28,7 @@ export async function workerModelSource(env: Bindings): Promise<ModelSource> {
     await manifest.body?.cancel();
     if (manifest.ok) {
       const assets = env.ASSETS;
-      return { kind: "directory", description: "static assets model/", readFile: (path) => readAsset(assets, path) };
+      return { kind: "directory", readFile: (path) => readAsset(assets, path) };
     }
   }
   if (seed !== null) return { kind: "synthetic", seed };

@@ -11,8 +11,6 @@ import { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 // The non-threaded emscripten factory; it serves both the plain and the SIMD binary.
 import wasmFactoryImport from "@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js";
 
-export const TFJS_VERSION = "4.22.0";
-
 /** The emscripten module as tfjs-backend-wasm sees it (only what we touch). */
 export interface TfjsWasmModule {
   HEAPU8: Uint8Array;

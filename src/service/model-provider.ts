@@ -8,7 +8,7 @@ import { loadModelDirectory } from "../model/model-directory";
 import { createDelfModel, syntheticDelfModel, type DelfModel } from "../delf/model";
 
 export type ModelSource =
-  | { kind: "directory"; description: string; readFile: (path: string) => Promise<Uint8Array> }
+  | { kind: "directory"; readFile: (path: string) => Promise<Uint8Array> }
   | { kind: "synthetic"; seed: number }
   | { kind: "none"; reason: string };
 
