@@ -1,11 +1,7 @@
-/**
- * Node-only (CLI, benchmarks): the kernels instance from build/kernels.wasm without compiling the other
- * wasm modules. (tsx resolves "…/wasm-modules.node" as a native addon, so scripts cannot import it.)
- */
-import { readFile } from "node:fs/promises";
+/** Node-only (CLI, benchmarks, tests): the kernels instance, from the same compiled modules the platform uses. */
+import { loadNodeWasmModules } from "../runtime/wasm-modules.node.js"; // .js: tsx takes a bare ".node" for a native addon
 import { startKernels, type KernelExports } from "../runtime/kernels";
 
 export async function loadKernelsInNode(): Promise<KernelExports> {
-  const path = new URL("../../build/kernels.wasm", import.meta.url);
-  return startKernels(await WebAssembly.compile(new Uint8Array(await readFile(path))));
+  return startKernels((await loadNodeWasmModules()).kernels);
 }
