@@ -1,0 +1,407 @@
+/**
+ * The retrieval index on the platform's storage: D1 holds ids, metadata, segments and the postings
+ * (one row per visual word × segment), R2 holds each item version's packed features.
+ *
+ * Consistency without locks: every indexed version gets a fresh item number; a version becomes
+ * visible in ONE D1 transaction (its postings, its segment and its `items` row), and a search only
+ * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
+ * versions are ignored until a compaction drops them.
+ */
+import { decodePostingRows, entryBytes, fromHex, toHex, writeEntry, type PostingList } from "./postings";
+import { packFeatures, unpackFeatures } from "./packed-features";
+import type { FeatureSet } from "../../features/feature-set";
+
+/** The part of an ASMK* signature the store needs (sorted unique words, one residual per word). */
+export interface StoredSignature {
+  words: Uint32Array;
+  residuals: Uint8Array;
+  bytesPerWord: number;
+}
+
+export interface NewItemVersion {
+  id: string;
+  features: FeatureSet;
+  signature: StoredSignature;
+  /** JSON text, already validated (≤ 2 KiB), or null. */
+  metadata: string | null;
+}
+
+export interface ItemRecord {
+  id: string;
+  itemNo: number;
+  numFeatures: number;
+  numWords: number;
+  metadata: unknown;
+  featuresBytes: number;
+  postingsBytes: number;
+  indexedAt: string;
+}
+
+export interface IndexStats {
+  items: number;
+  features: number;
+  featuresBytes: number;
+  postingsBytes: number;
+  segments: number;
+}
+
+/** Writes guarded by a batch-job item: only the attempt that flips it pending → done writes anything. */
+export interface JobGuard {
+  job: string;
+  position: number;
+}
+
+/** Bounds that keep every statement and row inside D1's limits (100 KB SQL text, 2 MB per row). */
+const MAX_ROW_BYTES = 256 * 1024;
+const MAX_PARAM_CHARS = 512 * 1024;
+/** Tiered compaction: this many live segments of one level merge into one of the next level. */
+const FANOUT_LEVEL0 = 16;
+const FANOUT = 8;
+/** No merge above this level: one merge must fit one invocation's memory and query budget. */
+const MAX_LEVEL = 4;
+/** Bytes of postings read per compaction step. */
+const COMPACTION_CHUNK_BYTES = 4 * 1024 * 1024;
+const LEASE_MS = 5 * 60_000;
+
+export const featuresKey = (itemNo: number) => `features/${itemNo}`;
+
+function rowOf(r: Record<string, unknown>): ItemRecord {
+  return {
+    id: String(r.id),
+    itemNo: Number(r.item_no),
+    numFeatures: Number(r.num_features),
+    numWords: Number(r.num_words),
+    metadata: r.metadata === null || r.metadata === undefined ? null : JSON.parse(String(r.metadata)),
+    featuresBytes: Number(r.features_bytes),
+    postingsBytes: Number(r.postings_bytes),
+    indexedAt: new Date(Number(r.indexed_at)).toISOString(),
+  };
+}
+
+/** Splits [word, part, hex] rows into JSON parameters of at most MAX_PARAM_CHARS. */
+function chunkRows(rows: Array<[number, number, string]>): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const text = JSON.stringify(row);
+    if (size + text.length > MAX_PARAM_CHARS && current.length) {
+      chunks.push(`[${current.join(",")}]`);
+      current = [];
+      size = 0;
+    }
+    current.push(text);
+    size += text.length + 1;
+  }
+  if (current.length) chunks.push(`[${current.join(",")}]`);
+  return chunks;
+}
+
+/** word → concatenated entries, split into parts of at most MAX_ROW_BYTES. */
+function postingRows(perWord: Map<number, Uint8Array[]>): { rows: Array<[number, number, string]>; bytes: number } {
+  const rows: Array<[number, number, string]> = [];
+  let bytes = 0;
+  for (const word of [...perWord.keys()].sort((a, b) => a - b)) {
+    const pieces = perWord.get(word)!;
+    let part = 0;
+    let buffer: Uint8Array[] = [];
+    let size = 0;
+    const flush = () => {
+      const data = new Uint8Array(size);
+      let o = 0;
+      for (const p of buffer) {
+        data.set(p, o);
+        o += p.length;
+      }
+      rows.push([word, part++, toHex(data)]);
+      bytes += size;
+      buffer = [];
+      size = 0;
+    };
+    for (const p of pieces) {
+      if (size + p.length > MAX_ROW_BYTES && size > 0) flush();
+      buffer.push(p);
+      size += p.length;
+    }
+    if (size > 0) flush();
+  }
+  return { rows, bytes };
+}
+
+export class D1RetrievalStore {
+  constructor(
+    private readonly db: D1Database,
+    private readonly bucket: R2Bucket,
+  ) {}
+
+  /** Reserves `n` consecutive numbers of a counter; returns the first. */
+  private async reserve(name: "item_no" | "segment", n: number): Promise<number> {
+    const row = await this.db.prepare("UPDATE counters SET value = value + ?1 WHERE name = ?2 RETURNING value").bind(n, name).first<{ value: number }>();
+    if (!row) throw new Error(`counter ${name} missing: are the D1 migrations applied?`);
+    return row.value - n + 1;
+  }
+
+  /**
+   * Adds item versions as one new level-0 segment, in one transaction; ids already indexed are
+   * replaced. With a guard (one batch-job item), nothing is written unless this attempt is the one
+   * that marks the job item done. Returns null when the guard lost.
+   */
+  async writeItems(items: NewItemVersion[], guard?: JobGuard): Promise<Array<{ id: string; itemNo: number; replaced: boolean }> | null> {
+    if (items.length === 0) return [];
+    if (guard && items.length !== 1) throw new Error("a guarded write holds exactly one item");
+    const firstItem = await this.reserve("item_no", items.length);
+    const segment = await this.reserve("segment", 1);
+    const now = Date.now();
+    const perWord = new Map<number, Uint8Array[]>();
+    const itemRows: Array<Record<string, unknown>> = [];
+    const packed = items.map((item) => packFeatures(item.features));
+    items.forEach((item, i) => {
+      const itemNo = firstItem + i;
+      const s = item.signature;
+      const size = entryBytes(s.bytesPerWord);
+      for (let w = 0; w < s.words.length; w++) {
+        const entry = new Uint8Array(size);
+        writeEntry(entry, 0, itemNo, s.words.length, s.residuals.subarray(w * s.bytesPerWord, (w + 1) * s.bytesPerWord));
+        const list = perWord.get(s.words[w]);
+        if (list) list.push(entry);
+        else perWord.set(s.words[w], [entry]);
+      }
+      itemRows.push({
+        id: item.id,
+        item_no: itemNo,
+        num_features: item.features.features.count,
+        num_words: s.words.length,
+        metadata: item.metadata,
+        features_bytes: packed[i].length,
+        postings_bytes: s.words.length * size,
+      });
+    });
+    const { rows, bytes } = postingRows(perWord);
+
+    // Features first: a version is only reachable once its items row commits, after this.
+    await Promise.all(packed.map((bytes, i) => this.bucket.put(featuresKey(firstItem + i), bytes)));
+
+    const guardSql = guard ? "EXISTS (SELECT 1 FROM job_items WHERE job = ?1 AND position = ?2 AND item_no = ?3)" : "1";
+    const guardArgs = guard ? [guard.job, guard.position, firstItem] : [];
+    const n = guardArgs.length;
+    const statements: D1PreparedStatement[] = [];
+    if (guard)
+      statements.push(
+        this.db
+          .prepare("UPDATE job_items SET status = 'done', item_no = ?3, code = NULL, message = NULL WHERE job = ?1 AND position = ?2 AND status = 'pending'")
+          .bind(...guardArgs),
+      );
+    const ids = JSON.stringify(items.map((i) => i.id));
+    statements.push(this.db.prepare(`SELECT item_no FROM items WHERE id IN (SELECT value FROM json_each(?${n + 1})) AND ${guardSql}`).bind(...guardArgs, ids));
+    statements.push(
+      this.db
+        .prepare(`INSERT INTO segments (segment, level, state, num_items, bytes, created_at) SELECT ?${n + 1}, 0, 'live', ?${n + 2}, ?${n + 3}, ?${n + 4} WHERE ${guardSql}`)
+        .bind(...guardArgs, segment, items.length, bytes, now),
+    );
+    for (const chunk of chunkRows(rows))
+      statements.push(
+        this.db
+          .prepare(
+            `INSERT INTO postings (word, segment, part, data) SELECT json_extract(value, '$[0]'), ?${n + 1}, json_extract(value, '$[1]'), unhex(json_extract(value, '$[2]')) FROM json_each(?${n + 2}) WHERE ${guardSql}`,
+          )
+          .bind(...guardArgs, segment, chunk),
+      );
+    statements.push(
+      this.db
+        .prepare(
+          `INSERT INTO items (id, item_no, num_features, num_words, metadata, features_bytes, postings_bytes, indexed_at)
+           SELECT json_extract(value, '$.id'), json_extract(value, '$.item_no'), json_extract(value, '$.num_features'), json_extract(value, '$.num_words'),
+                  json_extract(value, '$.metadata'), json_extract(value, '$.features_bytes'), json_extract(value, '$.postings_bytes'), ?${n + 2}
+           FROM json_each(?${n + 1}) WHERE ${guardSql}
+           ON CONFLICT (id) DO UPDATE SET item_no = excluded.item_no, num_features = excluded.num_features, num_words = excluded.num_words,
+             metadata = excluded.metadata, features_bytes = excluded.features_bytes, postings_bytes = excluded.postings_bytes, indexed_at = excluded.indexed_at`,
+        )
+        .bind(...guardArgs, JSON.stringify(itemRows), now),
+    );
+    let results: D1Result[];
+    try {
+      results = await this.db.batch(statements);
+    } catch (error) {
+      await this.bucket.delete(packed.map((_, i) => featuresKey(firstItem + i)));
+      throw error;
+    }
+    if (guard && (results[0].meta.changes ?? 0) === 0) {
+      await this.bucket.delete(featuresKey(firstItem));
+      return null;
+    }
+    const old = (results[guard ? 1 : 0].results as Array<{ item_no: number }>).map((r) => featuresKey(r.item_no));
+    if (old.length) await this.bucket.delete(old);
+    const replaced = new Set<number>((results[guard ? 1 : 0].results as Array<{ item_no: number }>).map((r) => r.item_no));
+    return items.map((item, i) => ({ id: item.id, itemNo: firstItem + i, replaced: replaced.size > 0 }));
+  }
+
+  async getItem(id: string): Promise<ItemRecord | null> {
+    const row = await this.db.prepare("SELECT * FROM items WHERE id = ?1").bind(id).first<Record<string, unknown>>();
+    return row ? rowOf(row) : null;
+  }
+
+  /** Removes an id; true when it existed. Its postings become stale at once (no live item number). */
+  async deleteItem(id: string): Promise<boolean> {
+    const row = await this.db.prepare("DELETE FROM items WHERE id = ?1 RETURNING item_no").bind(id).first<{ item_no: number }>();
+    if (!row) return false;
+    await this.bucket.delete(featuresKey(row.item_no));
+    return true;
+  }
+
+  async stats(): Promise<IndexStats> {
+    const [items, segments] = await this.db.batch([
+      this.db.prepare("SELECT count(*) AS n, coalesce(sum(num_features), 0) AS f, coalesce(sum(features_bytes), 0) AS fb FROM items"),
+      this.db.prepare("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS b FROM segments WHERE state = 'live'"),
+    ]);
+    const i = items.results[0] as { n: number; f: number; fb: number };
+    const s = segments.results[0] as { n: number; b: number };
+    return { items: i.n, features: i.f, featuresBytes: i.fb, postingsBytes: s.b, segments: s.n };
+  }
+
+  /**
+   * The live segments' postings of `words` (one SQL statement: one consistent snapshot), one
+   * PostingList per word, and each item's word count. Entries of stale versions are still here;
+   * `resolveItems` tells which item numbers are live.
+   */
+  async readPostings(words: Uint32Array, bytesPerWord: number): Promise<{ lists: PostingList[]; wordCounts: Map<number, number>; bytes: number }> {
+    const wordCounts = new Map<number, number>();
+    if (words.length === 0) return { lists: [], wordCounts, bytes: 0 };
+    const { results } = await this.db
+      .prepare(
+        `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
+         WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1)) ORDER BY p.word, p.segment, p.part`,
+      )
+      .bind(JSON.stringify(Array.from(words)))
+      .all<{ word: number; data: string }>();
+    const lists: PostingList[] = [];
+    let bytes = 0;
+    for (let i = 0; i < results.length; ) {
+      const word = results[i].word;
+      const rows: Uint8Array[] = [];
+      for (; i < results.length && results[i].word === word; i++) rows.push(fromHex(results[i].data));
+      for (const r of rows) bytes += r.length;
+      lists.push(decodePostingRows(word, rows, bytesPerWord, wordCounts));
+    }
+    return { lists, wordCounts, bytes };
+  }
+
+  /** The live items among `itemNos` (stale versions are absent). */
+  async resolveItems(itemNos: number[]): Promise<Map<number, ItemRecord>> {
+    const out = new Map<number, ItemRecord>();
+    if (itemNos.length === 0) return out;
+    const { results } = await this.db
+      .prepare("SELECT * FROM items WHERE item_no IN (SELECT value FROM json_each(?1))")
+      .bind(JSON.stringify(itemNos))
+      .all<Record<string, unknown>>();
+    for (const r of results) out.set(Number(r.item_no), rowOf(r));
+    return out;
+  }
+
+  /** An item version's features, or null when it is gone (replaced or deleted since). */
+  async readFeatures(itemNo: number): Promise<FeatureSet | null> {
+    const object = await this.bucket.get(featuresKey(itemNo));
+    if (!object) return null;
+    return unpackFeatures(new Uint8Array(await object.arrayBuffer()));
+  }
+
+  /**
+   * One step of tiered compaction, if one is due: merges the oldest FANOUT live segments of the
+   * lowest crowded level into one segment of the next level, dropping stale entries, then swaps
+   * them in one transaction. Returns false when nothing was due or another compaction holds the lease.
+   */
+  async compactOnce(numWords: number, bytesPerWord: number): Promise<boolean> {
+    const holder = crypto.randomUUID();
+    const now = Date.now();
+    const [, lease] = await this.db.batch([
+      this.db
+        .prepare(
+          `INSERT INTO leases (name, holder, expires_at) VALUES ('compaction', ?1, ?2)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at WHERE leases.expires_at < ?3`,
+        )
+        .bind(holder, now + LEASE_MS, now),
+      this.db.prepare("SELECT holder FROM leases WHERE name = 'compaction'"),
+    ]);
+    if ((lease.results[0] as { holder: string } | undefined)?.holder !== holder) return false;
+    try {
+      // Whatever a crashed compaction left half-built is garbage: we hold the lease.
+      await this.db.batch([
+        this.db.prepare("DELETE FROM postings WHERE segment IN (SELECT segment FROM segments WHERE state IN ('building', 'retired'))"),
+        this.db.prepare("DELETE FROM segments WHERE state IN ('building', 'retired')"),
+      ]);
+      const { results: live } = await this.db
+        .prepare("SELECT segment, level, bytes FROM segments WHERE state = 'live' ORDER BY level, segment")
+        .all<{ segment: number; level: number; bytes: number }>();
+      let inputs: typeof live = [];
+      let level = -1;
+      for (let l = 0; l < MAX_LEVEL; l++) {
+        const atLevel = live.filter((s) => s.level === l);
+        const fanout = l === 0 ? FANOUT_LEVEL0 : FANOUT;
+        if (atLevel.length >= fanout) {
+          inputs = atLevel.slice(0, fanout);
+          level = l + 1;
+          break;
+        }
+      }
+      if (inputs.length === 0) return false;
+      await this.merge(inputs, level, numWords, bytesPerWord);
+      return true;
+    } finally {
+      await this.db.prepare("DELETE FROM leases WHERE name = 'compaction' AND holder = ?1").bind(holder).run();
+    }
+  }
+
+  private async merge(inputs: Array<{ segment: number; bytes: number }>, level: number, numWords: number, bytesPerWord: number): Promise<void> {
+    const segment = await this.reserve("segment", 1);
+    const { results: liveRows } = await this.db.prepare("SELECT item_no FROM items").raw<[number]>().then((rows) => ({ results: rows }));
+    const live = new Set(liveRows.map((r) => r[0]));
+    await this.db
+      .prepare("INSERT INTO segments (segment, level, state, num_items, bytes, created_at) VALUES (?1, ?2, 'building', 0, 0, ?3)")
+      .bind(segment, level, Date.now())
+      .run();
+    const inputIds = JSON.stringify(inputs.map((s) => s.segment));
+    const totalBytes = inputs.reduce((sum, s) => sum + s.bytes, 0);
+    const chunks = Math.max(1, Math.ceil(totalBytes / COMPACTION_CHUNK_BYTES));
+    const wordsPerChunk = Math.ceil(numWords / chunks);
+    const items = new Set<number>();
+    let bytes = 0;
+    for (let w0 = 0; w0 < numWords; w0 += wordsPerChunk) {
+      const { results } = await this.db
+        .prepare("SELECT word, hex(data) AS data FROM postings WHERE segment IN (SELECT value FROM json_each(?1)) AND word >= ?2 AND word < ?3 ORDER BY word, segment, part")
+        .bind(inputIds, w0, w0 + wordsPerChunk)
+        .all<{ word: number; data: string }>();
+      const perWord = new Map<number, Uint8Array[]>();
+      const wordCounts = new Map<number, number>();
+      for (let i = 0; i < results.length; ) {
+        const word = results[i].word;
+        const rows: Uint8Array[] = [];
+        for (; i < results.length && results[i].word === word; i++) rows.push(fromHex(results[i].data));
+        const list = decodePostingRows(word, rows, bytesPerWord, wordCounts, (item) => live.has(item));
+        if (list.items.length === 0) continue;
+        const data = new Uint8Array(list.items.length * entryBytes(bytesPerWord));
+        let o = 0;
+        for (let e = 0; e < list.items.length; e++) {
+          items.add(list.items[e]);
+          o = writeEntry(data, o, list.items[e], wordCounts.get(list.items[e])!, list.residuals.subarray(e * bytesPerWord, (e + 1) * bytesPerWord));
+        }
+        perWord.set(word, [data]);
+      }
+      const out = postingRows(perWord);
+      bytes += out.bytes;
+      const writes = chunkRows(out.rows).map((chunk) =>
+        this.db
+          .prepare("INSERT INTO postings (word, segment, part, data) SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), unhex(json_extract(value, '$[2]')) FROM json_each(?2)")
+          .bind(segment, chunk),
+      );
+      if (writes.length) await this.db.batch(writes);
+    }
+    // The swap: searches see either the inputs or the merged segment, never both or neither.
+    await this.db.batch([
+      this.db.prepare("UPDATE segments SET state = 'live', num_items = ?2, bytes = ?3 WHERE segment = ?1").bind(segment, items.size, bytes),
+      this.db.prepare("UPDATE segments SET state = 'retired' WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
+    ]);
+    await this.db.batch([
+      this.db.prepare("DELETE FROM postings WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
+      this.db.prepare("DELETE FROM segments WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
+    ]);
+  }
+}
