@@ -5,3 +5,4 @@ export * from "./memory";
 export * from "./distance";
 export { nearestNeighbours } from "./nn";
 export { ransac } from "./ransac";
+export { assignWords } from "./retrieval/assign";

@@ -13,6 +13,7 @@ const commands: Record<string, string> = {
   "import-model": "official DELF archive / SavedModel / hub module → model directory",
   "inspect-checkpoint": "list the tensors of any TensorFlow checkpoint",
   "fetch-model": "download the official DELF archive, then import it",
+  "train-codebook": "k-means visual-word codebook for retrieval (seeded, deterministic)",
 };
 
 function usage(): string {

@@ -1,0 +1,188 @@
+/**
+ * `npm run --silent bench -- retrieval-quality [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin]
+ *   [--multi-assign 5] [--alpha 3] [--tau 0] [--shortlist 100] [--residual 50] [--distance 0.8] [--no-rerank]
+ *   [--sweep] [--json]`
+ * Retrieval quality on the stand-in features (protocol: ../shared/data/retrieval/README.md): every image
+ * is indexed, each is queried in turn (itself excluded), results = the shortlist re-ranked by (inliers,
+ * ASMK score) followed by the rest of the ASMK ranking. Reports mAP, P@1, P@5 over all queries.
+ * In memory, through the core functions (src/retrieval/core). --sweep prints a table over codebooks
+ * (--codebook a,b,c), multiple assignment, α/τ and shortlist sizes instead.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadKernelsInNode } from "../../src/match/node-kernels";
+import type { KernelExports } from "../../src/runtime/kernels";
+import { FeatureSetInputSchema, featureSetFromJson, type FeatureSet } from "../../src/features/feature-set";
+import type { MatchOptionsInput } from "../../src/match";
+import {
+  databaseSignature, parseCodebook, querySignature, rerankCandidates, scoreShortlist,
+  type Codebook, type ImageSignature, type PostingList,
+} from "../../src/retrieval/core";
+
+export interface RetrievalSet {
+  names: string[];
+  groups: string[];
+  sets: FeatureSet[];
+}
+
+/** The evaluation features of `dir` (features/*.json, groups from the file names `<group>__<image>`). */
+export function loadRetrievalSet(dir: string): RetrievalSet {
+  const files = readdirSync(join(dir, "features")).filter((f) => f.endsWith(".json")).sort();
+  const names = files.map((f) => f.slice(0, -".json".length));
+  const sets = files.map((f) =>
+    featureSetFromJson(FeatureSetInputSchema.parse(JSON.parse(readFileSync(join(dir, "features", f), "utf8"))), { maxFeatures: 100_000, maxDim: 256 }),
+  );
+  return { names, groups: names.map((n) => n.split("__")[0]), sets };
+}
+
+export interface QualityConfig {
+  multiAssign: number;
+  alpha: number;
+  tau: number;
+  /** Candidates re-ranked (0 = ASMK ranking only). */
+  shortlist: number;
+  match: MatchOptionsInput;
+}
+
+export const DEFAULT_QUALITY_CONFIG: QualityConfig = {
+  multiAssign: 5, alpha: 3, tau: 0, shortlist: 100, match: { ransac: { residual: 50 } },
+};
+
+export interface QualityFigures {
+  queries: number;
+  mAP: number;
+  p1: number;
+  p5: number;
+  /** Results per query the figures are computed on. */
+  resultsPerQuery: number;
+}
+
+/** AP, P@1, P@5 of one ranked list of item indices. */
+function scoreQuery(ranked: number[], relevant: Set<number>): { ap: number; p1: number; p5: number } {
+  let hits = 0;
+  let sum = 0;
+  ranked.forEach((item, r) => {
+    if (relevant.has(item)) sum += ++hits / (r + 1);
+  });
+  const top = (n: number) => ranked.slice(0, n).filter((i) => relevant.has(i)).length;
+  return { ap: relevant.size ? sum / relevant.size : 0, p1: top(1), p5: top(5) / 5 };
+}
+
+/** An in-memory inverted file of database signatures (what SERVICE keeps in D1). */
+export class MemoryIndex {
+  readonly lists = new Map<number, { items: number[]; residuals: number[] }>();
+  readonly wordCounts: number[] = [];
+  constructor(readonly bytesPerWord: number) {}
+
+  add(item: number, s: ImageSignature): void {
+    this.wordCounts[item] = s.words.length;
+    s.words.forEach((w, j) => {
+      let list = this.lists.get(w);
+      if (!list) this.lists.set(w, (list = { items: [], residuals: [] }));
+      list.items.push(item);
+      for (let b = 0; b < s.bytesPerWord; b++) list.residuals.push(s.residuals[j * s.bytesPerWord + b]);
+    });
+  }
+
+  /** The posting lists of the query's words, as SERVICE would read them. */
+  *postings(query: ImageSignature): Iterable<PostingList> {
+    for (const word of query.words) {
+      const list = this.lists.get(word);
+      if (list) yield { word, items: Uint32Array.from(list.items), residuals: Uint8Array.from(list.residuals) };
+    }
+  }
+
+  /** Postings (item, residual) stored per item on average, and bytes at 4 + bytesPerWord each. */
+  postingsPerItem(): number {
+    return this.wordCounts.reduce((a, b) => a + b, 0) / Math.max(1, this.wordCounts.length);
+  }
+}
+
+/** Quality of one configuration; `inliers` caches re-rank inlier counts per (query, item) across runs. */
+export function evaluateQuality(
+  k: KernelExports, cb: Codebook, data: RetrievalSet, config: QualityConfig, inliers = new Map<string, number>(),
+): QualityFigures & { postingsPerItem: number } {
+  const n = data.sets.length;
+  const index = new MemoryIndex(Math.ceil(cb.dim / 8));
+  data.sets.forEach((s, i) => index.add(i, databaseSignature(k, cb, s.features.descriptors, s.features.count)));
+  let apSum = 0, p1Sum = 0, p5Sum = 0, results = Infinity;
+  for (let q = 0; q < n; q++) {
+    const f = data.sets[q].features;
+    const qs = querySignature(k, cb, f.descriptors, f.count, { multiAssign: config.multiAssign });
+    const ranked = scoreShortlist(qs, index.postings(qs), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
+      .filter((r) => r.item !== q);
+    const head = ranked.slice(0, config.shortlist);
+    const missing = head.filter((r) => !inliers.has(`${q}:${r.item}`));
+    if (missing.length > 0) {
+      const verified = rerankCandidates(k, data.sets[q], missing.map((r) => ({ ...r, features: data.sets[r.item] })), config.match);
+      for (const v of verified) inliers.set(`${q}:${v.item}`, v.numInliers);
+    }
+    // Same order as rerankCandidates: (inliers desc, score desc, input order).
+    const reranked = head
+      .map((r, order) => ({ ...r, order, inl: inliers.get(`${q}:${r.item}`)! }))
+      .sort((a, b) => b.inl - a.inl || b.score - a.score || a.order - b.order);
+    const order = [...reranked.map((r) => r.item), ...ranked.slice(config.shortlist).map((r) => r.item)];
+    results = Math.min(results, order.length);
+    const relevant = new Set<number>();
+    data.groups.forEach((g, i) => { if (i !== q && g === data.groups[q]) relevant.add(i); });
+    const s = scoreQuery(order, relevant);
+    apSum += s.ap; p1Sum += s.p1; p5Sum += s.p5;
+  }
+  return { queries: n, mAP: apSum / n, p1: p1Sum / n, p5: p5Sum / n, resultsPerQuery: results, postingsPerItem: index.postingsPerItem() };
+}
+
+const round = (x: number) => Math.round(x * 10000) / 10000;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: "string", default: "../shared/data/retrieval" },
+      codebook: { type: "string", default: "model-assets/codebook/codebook.bin" },
+      "multi-assign": { type: "string", default: String(DEFAULT_QUALITY_CONFIG.multiAssign) },
+      alpha: { type: "string", default: "3" },
+      tau: { type: "string", default: "0" },
+      shortlist: { type: "string", default: String(DEFAULT_QUALITY_CONFIG.shortlist) },
+      residual: { type: "string", default: "50" },
+      distance: { type: "string", default: "0.8" },
+      "no-rerank": { type: "boolean", default: false },
+      sweep: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (!existsSync(join(values.data, "features"))) {
+    process.stderr.write(`retrieval-quality: ${values.data}/features not found (the shared evaluation set)\n`);
+    return 2;
+  }
+  const k = await loadKernelsInNode();
+  const data = loadRetrievalSet(values.data);
+  const codebooks = await Promise.all(values.codebook.split(",").map(async (path) => ({ path, cb: await parseCodebook(new Uint8Array(readFileSync(path))) })));
+  const match: MatchOptionsInput = { distance: Number(values.distance), ransac: { residual: Number(values.residual) } };
+  const base: QualityConfig = {
+    multiAssign: Number(values["multi-assign"]), alpha: Number(values.alpha), tau: Number(values.tau),
+    shortlist: values["no-rerank"] ? 0 : Number(values.shortlist), match,
+  };
+  const rows: Array<Record<string, unknown>> = [];
+  const started = performance.now();
+  for (const { path, cb } of codebooks) {
+    const inliers = new Map<string, number>();
+    const configs: QualityConfig[] = values.sweep
+      ? [1, 3, 5].flatMap((multiAssign) => [0, 20, 100].map((shortlist) => ({ ...base, multiAssign, shortlist })))
+      : [base];
+    for (const config of configs) {
+      const t0 = performance.now();
+      const r = evaluateQuality(k, cb, data, config, inliers);
+      rows.push({
+        codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau,
+        shortlist: config.shortlist, residual: match.ransac?.residual, distance: match.distance,
+        mAP: round(r.mAP), p1: round(r.p1), p5: round(r.p5), queries: r.queries, resultsPerQuery: r.resultsPerQuery,
+        postingsPerItem: Math.round(r.postingsPerItem), seconds: Math.round(performance.now() - t0) / 1000,
+      });
+      if (!values.json) process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
+    }
+  }
+  const out = values.sweep ? { rows, seconds: (performance.now() - started) / 1000 } : rows[0];
+  process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : `${JSON.stringify(out, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,10 @@
+/** Retrieval core (issue 13): codebook, ASMK* signatures, shortlist scoring, geometric re-rank. */
+export { CodebookError, parseCodebook, serialiseCodebook, sha256Hex, type Codebook } from "./codebook";
+export {
+  databaseSignature, querySignature, encodeSignature, decodeSignature, DEFAULT_QUERY_MULTI_ASSIGN, type ImageSignature,
+} from "./signature";
+export {
+  scoreShortlist, asmkSigma, sigmaTable, hamming, DEFAULT_ALPHA, DEFAULT_TAU, type PostingList, type SimilarityOptions,
+} from "./similarity";
+export { rerankCandidates, type Reranked, type RerankTransform } from "./rerank";
+export { assignWords, MAX_ASSIGN } from "./assign";

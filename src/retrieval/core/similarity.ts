@@ -1,0 +1,138 @@
+/**
+ * ASMK* similarity over binarised residuals, and shortlist scoring over posting lists.
+ * For a word shared by query and item: u = 1 − 2·hamming/D, σ(u) = sign(u)·|u|^α if u > τ, else 0
+ * (α = 3, τ = 0 by default). An image's self-similarity is its word count (σ(1) = 1 per word), so
+ * score(q, x) = Σ σ / √(|words(q)| · |words(x)|).
+ */
+import type { ImageSignature } from "./signature";
+
+export interface SimilarityOptions {
+  /** Selectivity exponent α (default 3). */
+  alpha?: number;
+  /** Threshold τ on u (default 0). */
+  tau?: number;
+  /** D, the number of meaningful bits per residual (default 8 × bytesPerWord). */
+  bits?: number;
+}
+
+export const DEFAULT_ALPHA = 3;
+export const DEFAULT_TAU = 0;
+
+/** One word's postings: parallel arrays; item = SERVICE's internal integer item number. */
+export interface PostingList {
+  word: number;
+  items: Uint32Array;
+  /** items.length × bytesPerWord. */
+  residuals: Uint8Array;
+}
+
+/** σ(u) with u = 1 − 2h/D. */
+export function asmkSigma(hamming: number, bits: number, alpha = DEFAULT_ALPHA, tau = DEFAULT_TAU): number {
+  const u = 1 - (2 * hamming) / bits;
+  return u > tau ? Math.sign(u) * Math.abs(u) ** alpha : 0;
+}
+
+/** σ for every hamming distance 0..D. */
+export function sigmaTable(bits: number, alpha = DEFAULT_ALPHA, tau = DEFAULT_TAU): Float64Array {
+  const table = new Float64Array(bits + 1);
+  for (let h = 0; h <= bits; h++) table[h] = asmkSigma(h, bits, alpha, tau);
+  return table;
+}
+
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
+
+/** Number of differing bits between a[aOffset..+n) and b[bOffset..+n). */
+export function hamming(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number, n: number): number {
+  let h = 0;
+  for (let i = 0; i < n; i++) h += POPCOUNT[a[aOffset + i] ^ b[bOffset + i]];
+  return h;
+}
+
+/** Index of `word` in the sorted `words`, or −1. */
+function findWord(words: Uint32Array, word: number): number {
+  let lo = 0;
+  let hi = words.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const w = words[mid];
+    if (w === word) return mid;
+    if (w < word) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Items below this number accumulate in a dense array; larger ones in a Map. */
+const DENSE_ITEMS = 1 << 21;
+
+/** Per-item score sums that remember which items were touched. */
+class ScoreSums {
+  private dense = new Float64Array(1024);
+  private seen = new Uint8Array(1024);
+  private sparse = new Map<number, number>();
+  readonly touched: number[] = [];
+
+  add(item: number, value: number): void {
+    if (item >= DENSE_ITEMS) {
+      const before = this.sparse.get(item);
+      if (before === undefined) this.touched.push(item);
+      this.sparse.set(item, (before ?? 0) + value);
+      return;
+    }
+    if (item >= this.dense.length) this.grow(item);
+    if (this.seen[item] === 0) {
+      this.seen[item] = 1;
+      this.touched.push(item);
+    }
+    this.dense[item] += value;
+  }
+
+  get(item: number): number {
+    return item >= DENSE_ITEMS ? this.sparse.get(item) ?? 0 : this.dense[item];
+  }
+
+  private grow(item: number): void {
+    let size = this.dense.length;
+    while (size <= item) size *= 2;
+    const dense = new Float64Array(Math.min(size, DENSE_ITEMS));
+    dense.set(this.dense);
+    const seen = new Uint8Array(dense.length);
+    seen.set(this.seen);
+    this.dense = dense;
+    this.seen = seen;
+  }
+}
+
+/**
+ * ASMK similarity of the query with every item appearing in `postings` (words the query lacks are
+ * skipped), normalised by both self-similarities; best first, at most `limit`; ties by smaller item.
+ */
+export function scoreShortlist(
+  query: ImageSignature,
+  postings: Iterable<PostingList>,
+  itemWordCount: (item: number) => number,
+  limit: number,
+  options: SimilarityOptions = {},
+): Array<{ item: number; score: number }> {
+  const bpw = query.bytesPerWord;
+  const table = sigmaTable(options.bits ?? 8 * bpw, options.alpha ?? DEFAULT_ALPHA, options.tau ?? DEFAULT_TAU);
+  const sums = new ScoreSums();
+  const q = query.residuals;
+  for (const list of postings) {
+    const qi = findWord(query.words, list.word);
+    if (qi < 0) continue;
+    const qOffset = qi * bpw;
+    const items = list.items;
+    const r = list.residuals;
+    if (r.length !== items.length * bpw) throw new RangeError(`posting list of word ${list.word}: ${r.length} residual bytes for ${items.length} items`);
+    for (let j = 0; j < items.length; j++) sums.add(items[j], table[hamming(q, qOffset, r, j * bpw, bpw)]);
+  }
+  const queryWords = Math.max(1, query.words.length);
+  const scored = sums.touched.map((item) => ({
+    item,
+    score: sums.get(item) / Math.sqrt(queryWords * Math.max(1, itemWordCount(item))),
+  }));
+  scored.sort((a, b) => b.score - a.score || a.item - b.item);
+  return scored.slice(0, Math.max(0, limit));
+}
