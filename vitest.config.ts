@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 
 // Two kinds of test: unit tests in Node, and integration tests that run inside workerd
 // (the Workers runtime) through @cloudflare/vitest-pool-workers. `e2e` drives a real browser.
@@ -21,7 +21,9 @@ export default defineConfig({
             main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             // Without imported model files, the Worker under test runs on synthetic weights (as `npm run dev`).
-            miniflare: { bindings: { MODEL_FALLBACK: "synthetic:1" } },
+            // D1, R2 and the Queues come from wrangler.toml (miniflare's local ones); retrieval tests apply
+            // the D1 migrations themselves (applyD1Migrations with TEST_MIGRATIONS).
+            miniflare: { bindings: { MODEL_FALLBACK: "synthetic:1", TEST_MIGRATIONS: await readD1Migrations("./migrations") } },
           }),
         ],
         test: {

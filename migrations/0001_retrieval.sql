@@ -47,13 +47,16 @@ CREATE INDEX postings_by_segment ON postings (segment);
 CREATE TABLE jobs (
   job TEXT PRIMARY KEY,
   created_at INTEGER NOT NULL,
-  total INTEGER NOT NULL
+  total INTEGER NOT NULL,
+  -- extraction options (JSON) every item of the job is indexed with
+  options TEXT NOT NULL
 );
 CREATE TABLE job_items (
   job TEXT NOT NULL,
   position INTEGER NOT NULL,
   id TEXT NOT NULL,
   url TEXT NOT NULL,
+  metadata TEXT,
   status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
   code TEXT,
   message TEXT,

@@ -1,8 +1,17 @@
-/** The Worker entry: the Hono app over the Worker platform (bundled wasm, Static Assets model). */
+/**
+ * The Worker entry: the Hono app over the Worker platform (bundled wasm, Static Assets model), and
+ * the consumer of the ingestion Queue (and its dead-letter queue) for POST /v1/index/batch.
+ */
 import { createApp } from "./http/app";
+import { consumeIngestBatch } from "./http/ingest-consumer";
 import { workerPlatform } from "./worker-platform";
+import type { Bindings, IngestMessage } from "./http/bindings";
 
-const app = createApp(workerPlatform());
+const platform = workerPlatform();
+const app = createApp(platform);
 
-export default app;
+export default {
+  fetch: app.fetch,
+  queue: (batch, env) => consumeIngestBatch(platform, batch, env),
+} satisfies ExportedHandler<Bindings, IngestMessage>;
 export type AppType = typeof app;

@@ -11,6 +11,7 @@ import { SerialQueue } from "./service/serial-queue";
 import type { ServiceContext } from "./service/context";
 import type { Bindings } from "./http/bindings";
 import type { Platform } from "./http/platform";
+import { CodebookError, parseCodebook, type Codebook } from "./retrieval/core";
 
 /** Model files live under model-assets/model/ and reach the Worker through the ASSETS binding. */
 const MODEL_PREFIX = "https://assets.invalid/model/";
@@ -38,9 +39,35 @@ export async function workerModelSource(env: Bindings): Promise<ModelSource> {
   };
 }
 
+/** The retrieval codebook lives under model-assets/codebook/ (trained by `cli train-codebook`), beside its sha-256. */
+const CODEBOOK_PREFIX = "https://assets.invalid/codebook/";
+
+export async function loadWorkerCodebook(env: Bindings): Promise<Codebook> {
+  if (!env.ASSETS) throw new CodebookError("no ASSETS binding: the codebook cannot be read");
+  const read = async (name: string) => {
+    const res = await env.ASSETS!.fetch(CODEBOOK_PREFIX + name);
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new CodebookError(`codebook/${name} cannot be read: HTTP ${res.status} (train one: npm run cli -- train-codebook)`);
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  };
+  const [bytes, sha] = await Promise.all([read("codebook.bin"), read("codebook.sha256")]);
+  return parseCodebook(bytes, new TextDecoder().decode(sha).trim().split(/\s+/)[0]);
+}
+
 export function workerPlatform(): Platform {
   let context: Promise<ServiceContext> | undefined;
+  let codebook: Promise<Codebook> | undefined;
   return {
+    codebook(env: Bindings) {
+      // Verified once per isolate; a failure is not kept, so a fixed deployment recovers.
+      codebook ??= loadWorkerCodebook(env);
+      codebook.catch(() => {
+        codebook = undefined;
+      });
+      return codebook;
+    },
     context(env: Bindings) {
       context ??= (async () => {
         const { modules, kernels } = await startRuntime(workerWasmModules);

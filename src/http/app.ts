@@ -13,6 +13,10 @@ import { featuresRoutes } from "./routes/features";
 import { verifyRoutes } from "./routes/verify";
 import { openApiRoutes } from "./routes/openapi";
 import { pageRoutes } from "./routes/page";
+import { indexItemRoutes } from "./routes/index-items";
+import { indexBatchRoutes } from "./routes/index-batch";
+import { searchRoutes } from "./routes/search";
+import { jobRoutes } from "./routes/jobs";
 import type { Bindings } from "./bindings";
 import type { Platform } from "./platform";
 
@@ -25,6 +29,10 @@ export function createApp(platform: Platform) {
     .route("/", matchRoutes(platform))
     .route("/", featuresRoutes(platform))
     .route("/", verifyRoutes(platform))
+    .route("/", indexBatchRoutes(platform))
+    .route("/", indexItemRoutes(platform))
+    .route("/", searchRoutes(platform))
+    .route("/", jobRoutes())
     .route("/", openApiRoutes())
     .route("/", pageRoutes());
 

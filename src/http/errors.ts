@@ -12,16 +12,22 @@ export const ERROR_STATUS = {
   invalid_features: 400,
   image_decode_failed: 400,
   image_fetch_failed: 400,
+  invalid_id: 400,
+  duplicate_id: 400,
   unauthorized: 401,
   not_found: 404,
+  item_not_found: 404,
+  job_not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
   image_too_large: 413,
+  metadata_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal_error: 500,
   model_unavailable: 503,
   overloaded: 503,
+  index_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -90,3 +90,79 @@ export const MatchResponseSchema = z
 export const ErrorResponseSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
   .openapi("Error");
+
+// ---- Retrieval (issue 13) ----
+
+export const ITEM_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const MAX_METADATA_BYTES = 2048;
+export const MAX_BATCH_ITEMS = 1000;
+
+export const ItemIdSchema = z.string().openapi({ description: "the caller's id: 1–128 characters of [A-Za-z0-9._:-]", example: "eiffel-001" });
+
+export const SearchOptionsSchema = MatchOptionsSchema.extend({
+  topK: z.number().int().min(1).max(100).optional().openapi({ description: "results returned (default 10)" }),
+  shortlist: z.number().int().min(1).max(500).optional().openapi({ description: "candidates geometrically re-ranked (default 100)" }),
+}).strict();
+
+export type SearchOptionsInput = z.infer<typeof SearchOptionsSchema>;
+
+export const IndexJsonBodySchema = z
+  .object({
+    id: ItemIdSchema,
+    image: ImageInputSchema.optional(),
+    features: z.unknown().optional().openapi({ description: "a feature set as /v1/verify takes it (instead of image)" }),
+    options: ExtractOptionsSchema.optional(),
+    metadata: z.unknown().optional().openapi({ description: "any JSON, at most 2 KiB serialised" }),
+  })
+  .strict();
+
+export const SearchJsonBodySchema = z
+  .object({
+    image: ImageInputSchema.optional(),
+    features: z.unknown().optional(),
+    options: SearchOptionsSchema.optional(),
+  })
+  .strict();
+
+export const BatchItemSchema = z.object({ id: ItemIdSchema, url: z.string().max(4096), metadata: z.unknown().optional() }).strict();
+
+export const BatchJsonBodySchema = z
+  .object({ items: z.array(BatchItemSchema).min(1).max(MAX_BATCH_ITEMS), options: ExtractOptionsSchema.optional() })
+  .strict();
+
+const transformSchema = z.object({ type: z.enum(["affine", "homography"]), matrix: z.array(z.array(finite)) }).nullable();
+
+export const IndexResponseSchema = z.object({ id: z.string(), numFeatures: z.number().int() }).openapi("IndexResponse");
+
+export const ItemResponseSchema = z
+  .object({ id: z.string(), numFeatures: z.number().int(), numWords: z.number().int(), metadata: z.unknown(), indexedAt: z.string() })
+  .openapi("IndexItem");
+
+export const IndexStatsSchema = z
+  .object({
+    items: z.number().int(),
+    features: z.number().int(),
+    storageBytes: z.object({ features: z.number().int(), postings: z.number().int() }),
+    segments: z.number().int(),
+    codebook: z.object({ numWords: z.number().int(), dim: z.number().int(), sha256: z.string() }).nullable(),
+  })
+  .openapi("IndexStats");
+
+export const SearchResponseSchema = z
+  .object({
+    results: z.array(z.object({ id: z.string(), score: finite, numInliers: z.number().int(), transform: transformSchema, metadata: z.unknown() })),
+    numCandidates: z.number().int(),
+    timingsMs: z.record(z.string(), finite),
+  })
+  .openapi("SearchResponse");
+
+export const JobResponseSchema = z
+  .object({
+    job: z.string(),
+    state: z.enum(["pending", "finished"]),
+    total: z.number().int(),
+    done: z.number().int(),
+    pending: z.number().int(),
+    failed: z.array(z.object({ id: z.string(), url: z.string(), code: z.string(), message: z.string() })),
+  })
+  .openapi("Job");

@@ -52,7 +52,9 @@ describe("GET endpoints", () => {
 
   it("/openapi.json documents every endpoint from the validation schemas", async () => {
     const doc = (await (await SELF.fetch("http://localhost/openapi.json")).json()) as Json;
-    expect(Object.keys(doc.paths).sort()).toEqual(["/v1/features", "/v1/health", "/v1/match", "/v1/model", "/v1/verify"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/v1/features", "/v1/health", "/v1/index", "/v1/index/batch", "/v1/index/{id}", "/v1/jobs/{job}", "/v1/match", "/v1/model", "/v1/search", "/v1/verify",
+    ]);
     const matchBody = doc.paths["/v1/match"].post.requestBody.content;
     expect(Object.keys(matchBody).sort()).toEqual(["application/json", "multipart/form-data"]);
     expect(JSON.stringify(matchBody["application/json"])).toContain("scoreThreshold");

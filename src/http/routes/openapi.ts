@@ -3,8 +3,16 @@ import { Hono } from "hono";
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import packageJson from "../../../package.json";
 import {
+  BatchJsonBodySchema,
   ErrorResponseSchema,
   ExtractOptionsSchema,
+  IndexJsonBodySchema,
+  IndexResponseSchema,
+  IndexStatsSchema,
+  ItemResponseSchema,
+  JobResponseSchema,
+  SearchJsonBodySchema,
+  SearchResponseSchema,
   FeaturesJsonBodySchema,
   MatchJsonBodySchema,
   MatchResponseSchema,
@@ -20,6 +28,17 @@ const errors = Object.fromEntries(
     [415, "unsupported_media_type"],
     [429, "rate_limited"],
     [503, "model_unavailable, overloaded (with Retry-After)"],
+  ].map(([status, codes]) => [status, { description: String(codes), content: { "application/json": { schema: ErrorResponseSchema } } }]),
+);
+
+/** The retrieval endpoints' extra codes (besides the common ones above). */
+const retrievalErrors = Object.fromEntries(
+  [
+    [400, "invalid_request, invalid_json, invalid_options, invalid_features, invalid_id, duplicate_id (batch), image_decode_failed, image_fetch_failed"],
+    [404, "item_not_found, job_not_found"],
+    [413, "metadata_too_large (> 2 KiB), payload_too_large (> 1000 batch items), image_too_large"],
+    [415, "unsupported_media_type"],
+    [503, "index_unavailable (codebook missing or corrupt, storage not configured), model_unavailable, overloaded"],
   ].map(([status, codes]) => [status, { description: String(codes), content: { "application/json": { schema: ErrorResponseSchema } } }]),
 );
 
@@ -92,6 +111,72 @@ function buildDocument() {
         },
       },
       responses: { 200: { description: "as /v1/match", content: { "application/json": { schema: MatchResponseSchema } } }, ...errors },
+    }),
+  );
+  const json = (schema: z.ZodTypeAny, description: string) => ({ description, content: { "application/json": { schema } } });
+  registry.registerPath(
+    createRoute({
+      method: "post",
+      path: "/v1/index",
+      summary: "Index one item (or replace the item with that id, atomically) from an image or a feature set",
+      request: {
+        body: {
+          content: {
+            "application/json": { schema: IndexJsonBodySchema },
+            "multipart/form-data": {
+              schema: z.object({ id: z.string(), image: file, metadata: z.string().optional(), options: z.string().optional() }),
+            },
+          },
+        },
+      },
+      responses: { 201: json(IndexResponseSchema, "indexed"), ...retrievalErrors },
+    }),
+  );
+  registry.registerPath(
+    createRoute({ method: "get", path: "/v1/index", summary: "Index counts and storage bytes", responses: { 200: json(IndexStatsSchema, "stats"), ...retrievalErrors } }),
+  );
+  for (const method of ["get", "delete"] as const)
+    registry.registerPath(
+      createRoute({
+        method,
+        path: "/v1/index/{id}",
+        summary: method === "get" ? "An indexed item's metadata and feature count" : "Remove an item (it never comes back in results)",
+        request: { params: z.object({ id: z.string() }) },
+        responses: { 200: json(method === "get" ? ItemResponseSchema : z.object({ id: z.string(), deleted: z.literal(true) }), "the item"), ...retrievalErrors },
+      }),
+    );
+  registry.registerPath(
+    createRoute({
+      method: "post",
+      path: "/v1/search",
+      summary: "Search the index: ASMK* shortlist, then NN + RANSAC re-rank, ranked by (inliers, score)",
+      request: {
+        body: {
+          content: {
+            "application/json": { schema: SearchJsonBodySchema },
+            "multipart/form-data": { schema: z.object({ image: file, options: z.string().optional() }) },
+          },
+        },
+      },
+      responses: { 200: json(SearchResponseSchema, "ranked results"), ...retrievalErrors },
+    }),
+  );
+  registry.registerPath(
+    createRoute({
+      method: "post",
+      path: "/v1/index/batch",
+      summary: "Index up to 1000 {id, url} items through the ingestion Queue",
+      request: { body: { content: { "application/json": { schema: BatchJsonBodySchema } } } },
+      responses: { 202: json(z.object({ job: z.string() }), "queued"), ...retrievalErrors },
+    }),
+  );
+  registry.registerPath(
+    createRoute({
+      method: "get",
+      path: "/v1/jobs/{job}",
+      summary: "A batch job: done, pending and each failure with its code",
+      request: { params: z.object({ job: z.string() }) },
+      responses: { 200: json(JobResponseSchema, "progress"), ...retrievalErrors },
     }),
   );
   for (const [path, summary] of [

@@ -1,0 +1,122 @@
+/**
+ * Retrieval orchestration (issue 13): index one item, search, the batch-ingestion consumer. Storage is
+ * the D1 + R2 store; aggregation, scoring and re-ranking are the core (src/retrieval/core). Kernel work
+ * runs in the isolate's serial queue (one kernels arena), storage I/O outside it.
+ */
+import {
+  databaseSignature, querySignature, rerankCandidates, scoreShortlist, type Codebook,
+} from "./core";
+import { D1RetrievalStore, type ItemRecord, type JobGuard } from "./store/d1-store";
+import type { FeatureSet } from "../features/feature-set";
+import type { MatchOptionsInput } from "../match";
+import type { ServiceContext } from "../service/context";
+
+/** A retrieval error with an API code (mapped to its status by the HTTP layer). */
+export class RetrievalError extends Error {
+  constructor(
+    readonly code: "index_unavailable" | "invalid_features" | "item_not_found" | "job_not_found",
+    message: string,
+  ) {
+    super(message);
+    this.name = "RetrievalError";
+  }
+}
+
+export interface RetrievalDeps {
+  ctx: Pick<ServiceContext, "kernels" | "queue">;
+  store: D1RetrievalStore;
+  codebook: Codebook;
+}
+
+export const DEFAULT_TOP_K = 10;
+export const DEFAULT_SHORTLIST = 100;
+
+/** The scoring pass asks for this many times the shortlist, so stale versions do not crowd it out. */
+const SHORTLIST_SLACK = 2;
+
+function checkDim(set: FeatureSet, codebook: Codebook, what: string): void {
+  if (set.features.count > 0 && set.features.dim !== codebook.dim)
+    throw new RetrievalError("invalid_features", `${what} descriptors have ${set.features.dim} dimensions; the codebook has ${codebook.dim}`);
+}
+
+/** Indexes (or replaces) one item; with a guard, returns null when another attempt already did. */
+export async function indexItem(
+  deps: RetrievalDeps,
+  item: { id: string; set: FeatureSet; metadata: string | null },
+  guard?: JobGuard,
+): Promise<{ id: string; numFeatures: number } | null> {
+  checkDim(item.set, deps.codebook, "item");
+  const f = item.set.features;
+  const signature = await deps.ctx.queue.run(() => databaseSignature(deps.ctx.kernels, deps.codebook, f.descriptors, f.count));
+  const written = await deps.store.writeItems([{ id: item.id, features: item.set, signature, metadata: item.metadata }], guard);
+  if (written === null) return null;
+  return { id: item.id, numFeatures: f.count };
+}
+
+export interface SearchOptions {
+  topK: number;
+  shortlist: number;
+  match: MatchOptionsInput;
+}
+
+export interface SearchResult {
+  results: Array<{ id: string; score: number; numInliers: number; transform: { type: "affine" | "homography"; matrix: number[][] } | null; metadata: unknown }>;
+  numCandidates: number;
+  timingsMs: Record<string, number>;
+}
+
+export async function search(deps: RetrievalDeps, query: FeatureSet, options: SearchOptions): Promise<SearchResult> {
+  checkDim(query, deps.codebook, "query");
+  const t0 = performance.now();
+  const q = query.features;
+  const signature = await deps.ctx.queue.run(() => querySignature(deps.ctx.kernels, deps.codebook, q.descriptors, q.count));
+  const t1 = performance.now();
+  const postings = await deps.store.readPostings(signature.words, signature.bytesPerWord);
+  const t2 = performance.now();
+  const scored = scoreShortlist(signature, postings.lists, (item) => postings.wordCounts.get(item) ?? 1, options.shortlist * SHORTLIST_SLACK);
+  const t3 = performance.now();
+  const live = await deps.store.resolveItems(scored.map((s) => s.item));
+  const shortlist = scored.filter((s) => live.has(s.item)).slice(0, options.shortlist);
+  const t4 = performance.now();
+  // A version replaced or deleted between the two reads has no features any more: it drops out.
+  const loaded = await Promise.all(
+    shortlist.map(async (s) => {
+      const features = await deps.store.readFeatures(s.item);
+      return features ? { score: s.score, features, record: live.get(s.item)! } : null;
+    }),
+  );
+  const candidates = loaded.filter((c): c is { score: number; features: FeatureSet; record: ItemRecord } => c !== null);
+  const t5 = performance.now();
+  const reranked = await deps.ctx.queue.run(() => rerankCandidates(deps.ctx.kernels, query, candidates, options.match));
+  const t6 = performance.now();
+  return {
+    results: reranked.slice(0, options.topK).map((r) => ({
+      id: r.record.id,
+      score: r.score,
+      numInliers: r.numInliers,
+      transform: r.transform,
+      metadata: r.record.metadata,
+    })),
+    numCandidates: candidates.length,
+    timingsMs: {
+      signature: t1 - t0,
+      postings: t2 - t1,
+      score: t3 - t2,
+      resolve: t4 - t3,
+      fetch: t5 - t4,
+      rerank: t6 - t5,
+      total: t6 - t0,
+    },
+  };
+}
+
+/** Compaction steps until none is due (bounded), for waitUntil after writes. Errors are logged, not thrown. */
+export async function compactIndex(store: D1RetrievalStore, codebook: Codebook, maxSteps = 4): Promise<number> {
+  let steps = 0;
+  try {
+    while (steps < maxSteps && (await store.compactOnce(codebook.numWords, Math.ceil(codebook.dim / 8)))) steps++;
+  } catch (error) {
+    console.error("compaction failed", error);
+  }
+  return steps;
+}

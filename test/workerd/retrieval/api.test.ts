@@ -1,0 +1,142 @@
+// The retrieval API inside workerd on the local D1 and R2: index (features, replace, delete), search
+// (ranked by inliers, exact transform), stats; every bad request is a 4xx with its code and changes
+// nothing stored; a missing or corrupt codebook is 503 index_unavailable.
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { codebookFiles, resetIndex, retrievalApi, shifted, storedState, syntheticFeatures, type Api } from "./helpers";
+
+let files: Map<string, Uint8Array>;
+let api: Api;
+
+beforeAll(async () => {
+  files = await codebookFiles();
+  api = retrievalApi(files);
+});
+
+beforeEach(resetIndex);
+
+const item = (id: string, seed: number, metadata?: unknown) => ({ id, features: syntheticFeatures(seed), ...(metadata !== undefined ? { metadata } : {}) });
+
+describe("index and search on features", () => {
+  it("indexes, finds the source of a transformed query first with its transform, and reports storage", async () => {
+    for (let i = 0; i < 6; i++) {
+      const res = await api.call("POST", "/v1/index", item(`photo-${i}`, 100 + i, { n: i }));
+      expect(res).toEqual({ status: 201, body: { id: `photo-${i}`, numFeatures: 120 } });
+    }
+    const res = await api.call("POST", "/v1/search", { features: shifted(syntheticFeatures(103)), options: { topK: 3 } });
+    expect(res.status).toBe(200);
+    expect(res.body.results.length).toBe(3);
+    expect(res.body.results[0]).toMatchObject({ id: "photo-3", metadata: { n: 3 } });
+    expect(res.body.results[0].numInliers).toBeGreaterThanOrEqual(100);
+    expect(res.body.results[1].numInliers).toBeLessThan(10);
+    const m = res.body.results[0].transform.matrix;
+    expect(m[0][0]).toBeCloseTo(1 / 0.9, 3);
+    expect(m[0][2]).toBeCloseTo(-12 / 0.9, 2);
+    expect(res.body.numCandidates).toBe(6);
+    expect(Object.keys(res.body.timingsMs)).toEqual(expect.arrayContaining(["postings", "score", "rerank", "total"]));
+
+    const stats = await api.call("GET", "/v1/index");
+    expect(stats.body).toMatchObject({ items: 6, features: 720, codebook: { numWords: 64, dim: 40 } });
+    expect(stats.body.storageBytes.features).toBeGreaterThan(6 * 120 * 42 * 4);
+    expect(stats.body.storageBytes.postings).toBeGreaterThan(0);
+
+    const one = await api.call("GET", "/v1/index/photo-2");
+    expect(one).toMatchObject({ status: 200, body: { id: "photo-2", numFeatures: 120, metadata: { n: 2 } } });
+  });
+
+  it("a search on an empty index is 200 with no results", async () => {
+    const res = await api.call("POST", "/v1/search", { features: syntheticFeatures(1) });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ results: [], numCandidates: 0 });
+  });
+
+  it("re-indexing an id replaces it: the old features are gone from search and storage", async () => {
+    await api.call("POST", "/v1/index", item("a", 1, { v: 1 }));
+    await api.call("POST", "/v1/index", item("b", 2));
+    await api.call("POST", "/v1/index", item("a", 3, { v: 2 }));
+    const old = await api.call("POST", "/v1/search", { features: syntheticFeatures(1) });
+    expect(old.body.results.find((r: any) => r.numInliers > 50)).toBeUndefined();
+    const fresh = await api.call("POST", "/v1/search", { features: syntheticFeatures(3) });
+    expect(fresh.body.results[0]).toMatchObject({ id: "a", metadata: { v: 2 } });
+    expect(fresh.body.results.filter((r: any) => r.id === "a").length).toBe(1);
+    expect((await api.call("GET", "/v1/index")).body.items).toBe(2);
+  });
+
+  it("a deleted item never comes back, and deleting it again is 404", async () => {
+    await api.call("POST", "/v1/index", item("gone", 5));
+    await api.call("POST", "/v1/index", item("kept", 6));
+    expect(await api.call("DELETE", "/v1/index/gone")).toEqual({ status: 200, body: { id: "gone", deleted: true } });
+    const res = await api.call("POST", "/v1/search", { features: syntheticFeatures(5) });
+    expect(res.body.results.map((r: any) => r.id)).not.toContain("gone");
+    expect((await api.call("DELETE", "/v1/index/gone")).body.error.code).toBe("item_not_found");
+    expect((await api.call("GET", "/v1/index/gone")).status).toBe(404);
+  });
+});
+
+describe("bad input changes nothing stored", () => {
+  const cases: Array<[string, string, string, unknown, number, string]> = [
+    ["an id with a space", "POST", "/v1/index", { id: "a b", features: syntheticFeatures(1) }, 400, "invalid_id"],
+    ["an empty id", "POST", "/v1/index", { id: "", features: syntheticFeatures(1) }, 400, "invalid_id"],
+    ["a 129-character id", "POST", "/v1/index", { id: "x".repeat(129), features: syntheticFeatures(1) }, 400, "invalid_id"],
+    ["metadata over 2 KiB", "POST", "/v1/index", { id: "m", features: syntheticFeatures(1), metadata: { s: "x".repeat(2100) } }, 413, "metadata_too_large"],
+    ["both image and features", "POST", "/v1/index", { id: "m", features: syntheticFeatures(1), image: { url: "http://x/a.png" } }, 400, "invalid_request"],
+    ["descriptors of the wrong length", "POST", "/v1/index", { id: "m", features: { locations: [[1, 2]], descriptors: [[1, 0, 0]] } }, 400, "invalid_features"],
+    ["topK over 100", "POST", "/v1/search", { features: syntheticFeatures(1), options: { topK: 101 } }, 400, "invalid_options"],
+    ["shortlist over 500", "POST", "/v1/search", { features: syntheticFeatures(1), options: { shortlist: 501 } }, 400, "invalid_options"],
+    ["an unknown id (GET)", "GET", "/v1/index/nope", undefined, 404, "item_not_found"],
+    ["an unknown id (DELETE)", "DELETE", "/v1/index/nope", undefined, 404, "item_not_found"],
+    ["a bad id in the path", "GET", "/v1/index/a%20b", undefined, 400, "invalid_id"],
+    ["an unknown job", "GET", "/v1/jobs/00000000-0000-0000-0000-000000000000", undefined, 404, "job_not_found"],
+    ["a duplicate id in a batch", "POST", "/v1/index/batch", { items: [{ id: "d", url: "http://x/1.png" }, { id: "d", url: "http://x/2.png" }] }, 400, "duplicate_id"],
+    ["a bad id in a batch", "POST", "/v1/index/batch", { items: [{ id: "ok", url: "http://x/1.png" }, { id: "no/slash", url: "http://x/2.png" }] }, 400, "invalid_id"],
+    ["a non-http url in a batch", "POST", "/v1/index/batch", { items: [{ id: "ok", url: "file:///etc/passwd" }] }, 400, "invalid_request"],
+    ["1001 items in a batch", "POST", "/v1/index/batch", { items: Array.from({ length: 1001 }, (_, i) => ({ id: `i${i}`, url: "http://x/1.png" })) }, 413, "payload_too_large"],
+  ];
+  for (const [what, method, path, body, status, code] of cases)
+    it(`${what} → ${status} ${code}`, async () => {
+      await api.call("POST", "/v1/index", item("existing", 9));
+      const before = await storedState();
+      const res = await api.call(method, path, body);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
+      expect(await storedState()).toBe(before);
+    });
+});
+
+describe("codebook missing or corrupt → 503 index_unavailable, nothing stored", () => {
+  const broken: Array<[string, (f: Map<string, Uint8Array>) => void]> = [
+    ["missing", (f) => f.delete("codebook.bin")],
+    ["without its sha-256", (f) => f.delete("codebook.sha256")],
+    ["one flipped bit", (f) => {
+      const bytes = f.get("codebook.bin")!.slice();
+      bytes[100] ^= 1;
+      f.set("codebook.bin", bytes);
+    }],
+    ["truncated", (f) => f.set("codebook.bin", f.get("codebook.bin")!.slice(0, 500))],
+  ];
+  for (const [what, breakIt] of broken)
+    it(`a codebook ${what}`, async () => {
+      await api.call("POST", "/v1/index", item("existing", 9));
+      const before = await storedState();
+      const bad = new Map(files);
+      breakIt(bad);
+      const badApi = retrievalApi(bad);
+      for (const [method, path, body] of [
+        ["POST", "/v1/index", item("new", 1)],
+        ["POST", "/v1/search", { features: syntheticFeatures(9) }],
+        ["POST", "/v1/index/batch", { items: [{ id: "q", url: "http://x/1.png" }] }],
+      ] as const) {
+        const res = await badApi.call(method, path, body);
+        expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 503, code: "index_unavailable" });
+      }
+      expect(await storedState()).toBe(before);
+    });
+});
+
+describe("OpenAPI", () => {
+  it("documents the retrieval endpoints and their error codes", async () => {
+    const doc = (await (await api.app.fetch(new Request("http://localhost/openapi.json"), api.bindings)).json()) as any;
+    expect(doc.paths["/v1/search"].post.responses["503"].description).toContain("index_unavailable");
+    expect(doc.paths["/v1/index"].post.responses["413"].description).toContain("metadata_too_large");
+    expect(doc.paths["/v1/index/{id}"].delete.responses["404"].description).toContain("item_not_found");
+    expect(JSON.stringify(doc.paths["/v1/search"].post.requestBody)).toContain("shortlist");
+  });
+});
