@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   memory: "peak wasm + JS heap of a full /v1/match-equivalent in a fresh runtime",
   load: "HTTP load against a running service (loopback only)",
   images: "image decode and fit timings (JPEG/PNG/WebP, several sizes)",
+  retrieval: "retrieval index at 1k/10k/100k items inside workerd: index time, storage, search p50/p95",
   "retrieval-quality": "retrieval mAP / P@1 / P@5 on the stand-in features (../shared/data/retrieval)",
 };
 

@@ -1,0 +1,141 @@
+/**
+ * Retrieval at scale, measured inside workerd:
+ *   npm run --silent bench -- retrieval [--sizes 1000,10000,100000] [--words 65536] [--item-words 300]
+ *                                      [--queries 40] [--port 8793] [--json]
+ * Starts `wrangler dev` (port 8793) on scripts/bench/retrieval/worker.ts with a fresh local D1 + R2
+ * under tmp/bench-retrieval, then grows the index size by size and reports per size:
+ *   - index time per item: the full per-item path (word assignment + one transaction + one R2 put), on
+ *     20 items; and the bulk path used to reach the size (500 items per store write, synthetic signatures);
+ *   - storage per item: postings (D1) and packed features (R2), and the D1 file size;
+ *   - search p50/p95 over `--queries` queries (features given, shortlist 100, topK 10), as the Worker
+ *     times it (signature, postings read, scoring, resolve, R2 reads, re-rank), after compaction.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { rm, mkdir } from "node:fs/promises";
+import { parseArgs } from "node:util";
+
+const CONFIG = "scripts/bench/retrieval/wrangler.toml";
+const STATE = "tmp/bench-retrieval";
+const BULK = 500;
+const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+function run(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npx", ["wrangler", ...args], { env: ENV, stdio: ["ignore", "ignore", "inherit"] });
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} exited ${code}`))));
+  });
+}
+
+async function startDev(port: number): Promise<ChildProcess> {
+  const child = spawn("npx", ["wrangler", "dev", "--config", CONFIG, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", STATE], {
+    env: ENV,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (/Ready on/.test(log)) return child;
+    if (child.exitCode !== null) break;
+  }
+  throw new Error(`wrangler dev did not start:\n${log.slice(-2000)}`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+
+async function run2(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: "string", default: "1000,10000,100000" },
+      words: { type: "string", default: "65536" },
+      "item-words": { type: "string", default: "300" },
+      queries: { type: "string", default: "40" },
+      port: { type: "string", default: "8793" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const sizes = values.sizes!.split(",").map(Number);
+  const words = Number(values.words);
+  const itemWords = Number(values["item-words"]);
+  const queries = Number(values.queries);
+  const base = `http://127.0.0.1:${values.port}`;
+  const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+
+  await rm(STATE, { recursive: true, force: true });
+  await mkdir(STATE, { recursive: true });
+  await run(["d1", "migrations", "apply", "INDEX_DB", "--local", "--config", CONFIG, "--persist-to", STATE]);
+  const dev = await startDev(Number(values.port));
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(base + path, { method: "POST", body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
+    return (await res.json()) as any;
+  };
+  const results: any[] = [];
+  try {
+    await post("/setup", { words, seed: 1 });
+    let loaded = 0;
+    let bulkMs = 0;
+    for (const size of sizes) {
+      const started = Date.now();
+      // Reach size − 20 in bulk, then the last 20 through the full per-item path.
+      const bulkTarget = size - 20;
+      while (loaded < bulkTarget) {
+        const count = Math.min(BULK, bulkTarget - loaded);
+        const r = await post("/load", { from: loaded, count, words: itemWords });
+        bulkMs += r.writeMs;
+        loaded += count;
+        if (loaded % 10000 < BULK) log(`loaded ${loaded}`);
+        if (loaded % (BULK * 16) === 0) await post("/compact", {});
+      }
+      const real = await post("/index", { from: loaded, count: size - loaded, words: itemWords });
+      loaded = size;
+      const compaction = await post("/compact", {});
+      const stats = await fetch(base + "/stats").then((r) => r.json() as Promise<any>);
+      const times: number[] = [];
+      const stages: Record<string, number[]> = {};
+      let found = 0;
+      for (let q = 0; q < queries + 3; q++) {
+        const item = Math.floor(((q * 7919) % size));
+        const r = await post("/search", { item, words: itemWords, shortlist: 100, topK: 10 });
+        if (q < 3) continue; // warm-up
+        times.push(r.timingsMs.total);
+        for (const [k, v] of Object.entries(r.timingsMs)) (stages[k] ??= []).push(v as number);
+        if (r.top?.id === `item-${item}`) found++;
+      }
+      times.sort((a, b) => a - b);
+      const perItem = [...real.perItemMs].sort((a: number, b: number) => a - b);
+      const row = {
+        items: size,
+        indexMsPerItem: { fullPathMedian: percentile(perItem, 50), bulkStoreWrite: bulkMs / Math.max(1, size - 20) },
+        storageBytesPerItem: {
+          postings: stats.postingsTableBytes / stats.items,
+          features: stats.featuresBytes / stats.items,
+          d1File: stats.d1Bytes / stats.items,
+        },
+        postingRows: stats.postingRows,
+        segments: stats.segments,
+        compactionMs: compaction.ms,
+        searchMs: { p50: percentile(times, 50), p95: percentile(times, 95) },
+        searchStageMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v.sort((a, b) => a - b), 50)])),
+        topHitIsSource: `${found}/${queries}`,
+        wallSeconds: (Date.now() - started) / 1000,
+      };
+      log(JSON.stringify(row));
+      results.push(row);
+    }
+  } finally {
+    process.kill(-dev.pid!, "SIGTERM");
+  }
+  const out = { bench: "retrieval", date: new Date().toISOString(), runtime: "workerd (wrangler dev, local D1 + R2)", codebookWords: words, wordsPerItem: itemWords, results };
+  if (values.json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
+  else for (const r of results) process.stdout.write(`${r.items} items: search p50 ${r.searchMs.p50.toFixed(1)} ms p95 ${r.searchMs.p95.toFixed(1)} ms; postings ${r.storageBytesPerItem.postings.toFixed(0)} B/item\n`);
+  return 0;
+}
+
+export { run2 as run };

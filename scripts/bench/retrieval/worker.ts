@@ -1,0 +1,140 @@
+/**
+ * Benchmark Worker for `npm run --silent bench -- retrieval` (never deployed). It runs the real
+ * D1/R2 store and the real search inside workerd; the driver (scripts/bench/retrieval.ts) calls:
+ *   POST /setup  {words, seed}            a random codebook of `words` unit centroids (40-d)
+ *   POST /load   {from, count, words}     bulk items straight through the store, ONE segment per call,
+ *                                         with synthetic signatures (see below)
+ *   POST /index  {from, count}            the real index path per item (databaseSignature + write)
+ *   POST /compact                         compaction until none is due
+ *   POST /search {item, shortlist, topK}  the real search with that item's (shifted) features as query
+ *   GET  /stats
+ * Synthetic items: item i has `words` distinct random visual words; its features are those
+ * centroids plus 5 % noise (one feature per word), so a query with item i's features shortlists and
+ * re-ranks item i. Bulk loading skips the word assignment (its residual bytes are random): assigning
+ * 100k items to a large codebook would take hours here; /index measures the full per-item path.
+ */
+import { startRuntime } from "../../../src/runtime/start";
+import { workerWasmModules } from "../../../src/runtime/wasm-modules.worker";
+import { D1RetrievalStore, type NewItemVersion } from "../../../src/retrieval/store/d1-store";
+import { compactIndex, indexItem, search, type RetrievalDeps } from "../../../src/retrieval/service";
+import type { Codebook } from "../../../src/retrieval/core";
+import { SerialQueue } from "../../../src/service/serial-queue";
+import type { FeatureSet } from "../../../src/features/feature-set";
+
+interface Env {
+  INDEX_DB: D1Database;
+  FEATURES: R2Bucket;
+}
+
+const DIM = 40;
+let codebook: Codebook | undefined;
+const queue = new SerialQueue();
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function makeCodebook(words: number, seed: number): Codebook {
+  const rand = prng(seed);
+  const centroids = new Float32Array(words * DIM);
+  for (let w = 0; w < words; w++) {
+    let n = 0;
+    for (let d = 0; d < DIM; d++) n += (centroids[w * DIM + d] = rand() * 2 - 1) ** 2;
+    for (let d = 0; d < DIM; d++) centroids[w * DIM + d] /= Math.sqrt(n);
+  }
+  return { numWords: words, dim: DIM, centroids, sha256: "bench" };
+}
+
+/** Item i: sorted distinct words, features near those centroids, random locations (and residuals). */
+function syntheticItem(cb: Codebook, i: number, wordsPerItem: number) {
+  const rand = prng(1_000_003 * (i + 1));
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(wordsPerItem, cb.numWords)) chosen.add(Math.floor(rand() * cb.numWords));
+  const words = Uint32Array.from([...chosen].sort((a, b) => a - b));
+  const count = words.length;
+  const descriptors = new Float32Array(count * DIM);
+  const locations = new Float32Array(count * 2);
+  for (let f = 0; f < count; f++) {
+    let n = 0;
+    for (let d = 0; d < DIM; d++) n += (descriptors[f * DIM + d] = cb.centroids[words[f] * DIM + d] + 0.05 * (rand() * 2 - 1)) ** 2;
+    for (let d = 0; d < DIM; d++) descriptors[f * DIM + d] /= Math.sqrt(n);
+    locations[2 * f] = rand() * 480;
+    locations[2 * f + 1] = rand() * 640;
+  }
+  const residuals = new Uint8Array(count * 5);
+  for (let b = 0; b < residuals.length; b++) residuals[b] = Math.floor(rand() * 256);
+  const set: FeatureSet = {
+    features: { count, dim: DIM, locations, descriptors, scales: new Float32Array(count).fill(1), scores: new Float32Array(count) },
+    image: { width: 640, height: 480 },
+    processed: null,
+    model: null,
+  };
+  return { set, signature: { words, residuals, bytesPerWord: 5 } };
+}
+
+async function deps(env: Env): Promise<RetrievalDeps> {
+  if (!codebook) throw new Error("POST /setup first");
+  const { kernels } = await startRuntime(workerWasmModules);
+  return { ctx: { kernels, queue }, store: new D1RetrievalStore(env.INDEX_DB, env.FEATURES), codebook };
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    const body = request.method === "POST" ? ((await request.json()) as Record<string, number>) : {};
+    const t0 = performance.now();
+    if (path === "/setup") {
+      codebook = makeCodebook(body.words, body.seed ?? 1);
+      return Response.json({ ok: true });
+    }
+    const d = await deps(env);
+    if (path === "/load") {
+      const items: NewItemVersion[] = [];
+      for (let i = body.from; i < body.from + body.count; i++) {
+        const { set, signature } = syntheticItem(d.codebook, i, body.words);
+        items.push({ id: `item-${i}`, features: set, signature, metadata: null });
+      }
+      const t1 = performance.now();
+      await d.store.writeItems(items);
+      return Response.json({ generateMs: t1 - t0, writeMs: performance.now() - t1 });
+    }
+    if (path === "/index") {
+      const perItem: number[] = [];
+      for (let i = body.from; i < body.from + body.count; i++) {
+        const { set } = syntheticItem(d.codebook, i, body.words);
+        const s = performance.now();
+        await indexItem(d, { id: `item-${i}`, set, metadata: null });
+        perItem.push(performance.now() - s);
+      }
+      return Response.json({ perItemMs: perItem });
+    }
+    if (path === "/compact") {
+      const steps = await compactIndex(d.store, d.codebook, 1000);
+      return Response.json({ steps, ms: performance.now() - t0 });
+    }
+    if (path === "/search") {
+      const { set } = syntheticItem(d.codebook, body.item, body.words);
+      const f = set.features;
+      for (let k = 0; k < f.count; k++) {
+        f.locations[2 * k] = 0.9 * f.locations[2 * k] + 7;
+        f.locations[2 * k + 1] = 0.9 * f.locations[2 * k + 1] - 12;
+      }
+      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {} });
+      return Response.json({ top: result.results[0] ?? null, numCandidates: result.numCandidates, timingsMs: result.timingsMs, wallMs: performance.now() - t0 });
+    }
+    if (path === "/stats") {
+      const stats = await d.store.stats();
+      const size = await env.INDEX_DB.prepare("SELECT 1").run();
+      const postings = await env.INDEX_DB.prepare("SELECT count(*) AS rows, coalesce(sum(length(data)), 0) AS bytes FROM postings").first<{ rows: number; bytes: number }>();
+      return Response.json({ ...stats, postingRows: postings!.rows, postingsTableBytes: postings!.bytes, d1Bytes: size.meta.size_after });
+    }
+    return new Response("not found", { status: 404 });
+  },
+};
