@@ -13,6 +13,8 @@ const commands: Record<string, string> = {
   "import-model": "official DELF archive / SavedModel / hub module → model directory",
   "inspect-checkpoint": "list the tensors of any TensorFlow checkpoint",
   "fetch-model": "download the official DELF archive, then import it",
+  index: "index a folder or list of images/feature files through a running service (resumable)",
+  search: "search a running service's index with an image or feature file",
   "train-codebook": "k-means visual-word codebook for retrieval (seeded, deterministic)",
 };
 
