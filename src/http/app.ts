@@ -17,6 +17,7 @@ import { indexItemRoutes } from "./routes/index-items";
 import { indexBatchRoutes } from "./routes/index-batch";
 import { searchRoutes } from "./routes/search";
 import { jobRoutes } from "./routes/jobs";
+import { searchPageRoutes } from "./routes/search-page";
 import type { Bindings } from "./bindings";
 import type { Platform } from "./platform";
 
@@ -34,7 +35,8 @@ export function createApp(platform: Platform) {
     .route("/", searchRoutes(platform))
     .route("/", jobRoutes())
     .route("/", openApiRoutes())
-    .route("/", pageRoutes());
+    .route("/", pageRoutes())
+    .route("/", searchPageRoutes());
 
   app.notFound((c) => c.json(errorBody(new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}`)), 404));
   app.onError((err, c) => {

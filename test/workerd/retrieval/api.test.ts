@@ -140,3 +140,13 @@ describe("OpenAPI", () => {
     expect(JSON.stringify(doc.paths["/v1/search"].post.requestBody)).toContain("shortlist");
   });
 });
+
+describe("GET /search", () => {
+  it("serves the search view, which posts to /v1/search", async () => {
+    const res = await api.app.fetch(new Request("http://localhost/search"), api.bindings);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("search the index");
+    expect(html).toContain('fetch("/v1/search"');
+  });
+});
