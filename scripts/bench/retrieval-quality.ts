@@ -1,6 +1,6 @@
 /**
  * `npm run --silent bench -- retrieval-quality [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin]
- *   [--multi-assign 5] [--alpha 3] [--tau 0] [--shortlist 100] [--residual 50] [--distance 0.8] [--no-rerank]
+ *   [--multi-assign 5] [--alpha 3] [--tau 0] [--max-df 1] [--shortlist 100] [--matcher mnn] [--residual 20] [--distance 0.8] [--no-rerank]
  *   [--sweep] [--json]`
  * Retrieval quality on the stand-in features (protocol: ../shared/data/retrieval/README.md): every image
  * is indexed, each is queried in turn (itself excluded), results = the shortlist re-ranked by (inliers,
@@ -40,13 +40,15 @@ export interface QualityConfig {
   multiAssign: number;
   alpha: number;
   tau: number;
+  /** Query words whose posting list holds more than this fraction of the items are skipped (1 = none). */
+  maxDf: number;
   /** Candidates re-ranked (0 = ASMK ranking only). */
   shortlist: number;
   match: MatchOptionsInput;
 }
 
 export const DEFAULT_QUALITY_CONFIG: QualityConfig = {
-  multiAssign: 5, alpha: 3, tau: 0, shortlist: 100, match: { ransac: { residual: 50 } },
+  multiAssign: 5, alpha: 3, tau: 0, maxDf: 1, shortlist: 100, match: {},
 };
 
 export interface QualityFigures {
@@ -73,6 +75,8 @@ function scoreQuery(ranked: number[], relevant: Set<number>): { ap: number; p1: 
 export class MemoryIndex {
   readonly lists = new Map<number, { items: number[]; residuals: number[] }>();
   readonly wordCounts: number[] = [];
+  /** Postings handed to scoreShortlist so far (the read cost of the queries). */
+  postingsRead = 0;
   constructor(readonly bytesPerWord: number) {}
 
   add(item: number, s: ImageSignature): void {
@@ -85,10 +89,16 @@ export class MemoryIndex {
     });
   }
 
-  /** The posting lists of the query's words, as SERVICE would read them. */
-  *postings(query: ImageSignature): Iterable<PostingList> {
+  /**
+   * The posting lists of the query's words, as SERVICE would read them; lists holding more than
+   * maxDf × items are skipped (stop words: they cost the most to read and separate the least).
+   */
+  *postings(query: ImageSignature, maxDf = 1): Iterable<PostingList> {
+    const limit = maxDf * this.wordCounts.length;
     for (const word of query.words) {
       const list = this.lists.get(word);
+      if (list && list.items.length > limit) continue;
+      if (list) this.postingsRead += list.items.length;
       if (list) yield { word, items: Uint32Array.from(list.items), residuals: Uint8Array.from(list.residuals) };
     }
   }
@@ -102,7 +112,7 @@ export class MemoryIndex {
 /** Quality of one configuration; `inliers` caches re-rank inlier counts per (query, item) across runs. */
 export function evaluateQuality(
   k: KernelExports, cb: Codebook, data: RetrievalSet, config: QualityConfig, inliers = new Map<string, number>(),
-): QualityFigures & { postingsPerItem: number } {
+): QualityFigures & { postingsPerItem: number; postingsReadPerQuery: number } {
   const n = data.sets.length;
   const index = new MemoryIndex(Math.ceil(cb.dim / 8));
   data.sets.forEach((s, i) => index.add(i, databaseSignature(k, cb, s.features.descriptors, s.features.count)));
@@ -110,7 +120,7 @@ export function evaluateQuality(
   for (let q = 0; q < n; q++) {
     const f = data.sets[q].features;
     const qs = querySignature(k, cb, f.descriptors, f.count, { multiAssign: config.multiAssign });
-    const ranked = scoreShortlist(qs, index.postings(qs), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
+    const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
       .filter((r) => r.item !== q);
     const head = ranked.slice(0, config.shortlist);
     const missing = head.filter((r) => !inliers.has(`${q}:${r.item}`));
@@ -129,7 +139,8 @@ export function evaluateQuality(
     const s = scoreQuery(order, relevant);
     apSum += s.ap; p1Sum += s.p1; p5Sum += s.p5;
   }
-  return { queries: n, mAP: apSum / n, p1: p1Sum / n, p5: p5Sum / n, resultsPerQuery: results, postingsPerItem: index.postingsPerItem() };
+  return { queries: n, mAP: apSum / n, p1: p1Sum / n, p5: p5Sum / n, resultsPerQuery: results, postingsPerItem: index.postingsPerItem(),
+    postingsReadPerQuery: index.postingsRead / n };
 }
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
@@ -143,8 +154,10 @@ export async function run(argv: string[]): Promise<number> {
       "multi-assign": { type: "string", default: String(DEFAULT_QUALITY_CONFIG.multiAssign) },
       alpha: { type: "string", default: "3" },
       tau: { type: "string", default: "0" },
+      "max-df": { type: "string", default: "1" },
       shortlist: { type: "string", default: String(DEFAULT_QUALITY_CONFIG.shortlist) },
-      residual: { type: "string", default: "50" },
+      residual: { type: "string", default: "20" },
+      matcher: { type: "string", default: "mnn" },
       distance: { type: "string", default: "0.8" },
       "no-rerank": { type: "boolean", default: false },
       sweep: { type: "boolean", default: false },
@@ -158,9 +171,11 @@ export async function run(argv: string[]): Promise<number> {
   const k = await loadKernelsInNode();
   const data = loadRetrievalSet(values.data);
   const codebooks = await Promise.all(values.codebook.split(",").map(async (path) => ({ path, cb: await parseCodebook(new Uint8Array(readFileSync(path))) })));
-  const match: MatchOptionsInput = { distance: Number(values.distance), ransac: { residual: Number(values.residual) } };
+  const match = {
+    matcher: values.matcher, distance: Number(values.distance), ransac: { residual: Number(values.residual) },
+  } as MatchOptionsInput;
   const base: QualityConfig = {
-    multiAssign: Number(values["multi-assign"]), alpha: Number(values.alpha), tau: Number(values.tau),
+    multiAssign: Number(values["multi-assign"]), alpha: Number(values.alpha), tau: Number(values.tau), maxDf: Number(values["max-df"]),
     shortlist: values["no-rerank"] ? 0 : Number(values.shortlist), match,
   };
   const rows: Array<Record<string, unknown>> = [];
@@ -174,10 +189,12 @@ export async function run(argv: string[]): Promise<number> {
       const t0 = performance.now();
       const r = evaluateQuality(k, cb, data, config, inliers);
       rows.push({
-        codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau,
-        shortlist: config.shortlist, residual: match.ransac?.residual, distance: match.distance,
+        codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau, maxDf: config.maxDf,
+        shortlist: config.shortlist, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
         mAP: round(r.mAP), p1: round(r.p1), p5: round(r.p5), queries: r.queries, resultsPerQuery: r.resultsPerQuery,
-        postingsPerItem: Math.round(r.postingsPerItem), seconds: Math.round(performance.now() - t0) / 1000,
+        postingsPerItem: Math.round(r.postingsPerItem),
+        // Read cost per query grows with the index: ≈ items × this fraction at any size (same word statistics).
+        postingsReadPerQueryPerItem: Math.round((r.postingsReadPerQuery / r.queries) * 1000) / 1000, seconds: Math.round(performance.now() - t0) / 1000,
       });
       if (!values.json) process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
     }

@@ -6,5 +6,5 @@ export {
 export {
   scoreShortlist, asmkSigma, sigmaTable, hamming, DEFAULT_ALPHA, DEFAULT_TAU, type PostingList, type SimilarityOptions,
 } from "./similarity";
-export { rerankCandidates, type Reranked, type RerankTransform } from "./rerank";
+export { rerankCandidates, RERANK_DEFAULTS, type Reranked, type RerankTransform } from "./rerank";
 export { assignWords, MAX_ASSIGN } from "./assign";
