@@ -11,11 +11,21 @@
  *     times it (signature, postings read, scoring, resolve, R2 reads, re-rank), after compaction.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { rm, mkdir } from "node:fs/promises";
+import { cp, mkdir, rm, symlink } from "node:fs/promises";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-const CONFIG = "scripts/bench/retrieval/wrangler.toml";
+/** wrangler dev reloads the Worker when a source file changes: the bench runs a snapshot of the sources. */
+const SNAPSHOT = "tmp/bench-retrieval-src";
+const CONFIG = `${SNAPSHOT}/scripts/bench/retrieval/wrangler.toml`;
 const STATE = "tmp/bench-retrieval";
+
+async function snapshotSources(): Promise<void> {
+  await rm(SNAPSHOT, { recursive: true, force: true });
+  for (const path of ["src", "build", "migrations", "scripts/bench/retrieval", "package.json", "tsconfig.json"])
+    await cp(path, `${SNAPSHOT}/${path}`, { recursive: true });
+  await symlink(resolve("node_modules"), `${SNAPSHOT}/node_modules`);
+}
 const BULK = 500;
 const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
@@ -67,6 +77,7 @@ async function run2(argv: string[]): Promise<number> {
   const base = `http://127.0.0.1:${values.port}`;
   const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
+  await snapshotSources();
   await rm(STATE, { recursive: true, force: true });
   await mkdir(STATE, { recursive: true });
   await run(["d1", "migrations", "apply", "INDEX_DB", "--local", "--config", CONFIG, "--persist-to", STATE]);
