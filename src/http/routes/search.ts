@@ -16,8 +16,9 @@ export function searchRoutes(platform: Platform) {
     const t0 = performance.now();
     const query = await featuresOf(deps, platform, c.env, input);
     const extract = performance.now() - t0;
+    // Only the options the caller gave: the re-rank's own defaults (core's RERANK_DEFAULTS) fill the rest.
     const { distance, matcher, ratio, ransac } = options;
-    const match = { distance, matcher, ratio, ransac };
+    const match = Object.fromEntries(Object.entries({ distance, matcher, ratio, ransac }).filter(([, v]) => v !== undefined));
     const body = await search(deps, query, { topK: options.topK ?? DEFAULT_TOP_K, shortlist: options.shortlist ?? DEFAULT_SHORTLIST, match });
     const timingsMs = { extract, ...body.timingsMs, total: performance.now() - started };
     c.header("Server-Timing", serverTiming(timingsMs));
