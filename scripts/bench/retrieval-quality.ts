@@ -109,17 +109,40 @@ export class MemoryIndex {
   }
 }
 
-/** Quality of one configuration; `inliers` caches re-rank inlier counts per (query, item) across runs. */
+/** What several configurations over one codebook and one set share: signatures and re-rank inlier counts. */
+export class QualityCache {
+  readonly inliers = new Map<string, number>();
+  private database?: ImageSignature[];
+  private readonly queries = new Map<number, ImageSignature[]>();
+  constructor(private readonly k: KernelExports, private readonly cb: Codebook, private readonly data: RetrievalSet) {}
+
+  databaseSignatures(): ImageSignature[] {
+    this.database ??= this.data.sets.map((s) => databaseSignature(this.k, this.cb, s.features.descriptors, s.features.count));
+    return this.database;
+  }
+
+  querySignatures(multiAssign: number): ImageSignature[] {
+    let q = this.queries.get(multiAssign);
+    if (!q) {
+      q = this.data.sets.map((s) => querySignature(this.k, this.cb, s.features.descriptors, s.features.count, { multiAssign }));
+      this.queries.set(multiAssign, q);
+    }
+    return q;
+  }
+}
+
+/** Quality of one configuration (pass one `cache` to several configurations of the same codebook). */
 export function evaluateQuality(
-  k: KernelExports, cb: Codebook, data: RetrievalSet, config: QualityConfig, inliers = new Map<string, number>(),
+  k: KernelExports, cb: Codebook, data: RetrievalSet, config: QualityConfig, cache = new QualityCache(k, cb, data),
 ): QualityFigures & { postingsPerItem: number; postingsReadPerQuery: number } {
   const n = data.sets.length;
+  const inliers = cache.inliers;
   const index = new MemoryIndex(Math.ceil(cb.dim / 8));
-  data.sets.forEach((s, i) => index.add(i, databaseSignature(k, cb, s.features.descriptors, s.features.count)));
+  cache.databaseSignatures().forEach((s, i) => index.add(i, s));
+  const querySignatures = cache.querySignatures(config.multiAssign);
   let apSum = 0, p1Sum = 0, p5Sum = 0, results = Infinity;
   for (let q = 0; q < n; q++) {
-    const f = data.sets[q].features;
-    const qs = querySignature(k, cb, f.descriptors, f.count, { multiAssign: config.multiAssign });
+    const qs = querySignatures[q];
     const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
       .filter((r) => r.item !== q);
     const head = ranked.slice(0, config.shortlist);
@@ -181,13 +204,13 @@ export async function run(argv: string[]): Promise<number> {
   const rows: Array<Record<string, unknown>> = [];
   const started = performance.now();
   for (const { path, cb } of codebooks) {
-    const inliers = new Map<string, number>();
+    const cache = new QualityCache(k, cb, data);
     const configs: QualityConfig[] = values.sweep
       ? [1, 3, 5].flatMap((multiAssign) => [0, 20, 100].map((shortlist) => ({ ...base, multiAssign, shortlist })))
       : [base];
     for (const config of configs) {
       const t0 = performance.now();
-      const r = evaluateQuality(k, cb, data, config, inliers);
+      const r = evaluateQuality(k, cb, data, config, cache);
       rows.push({
         codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau, maxDf: config.maxDf,
         shortlist: config.shortlist, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
