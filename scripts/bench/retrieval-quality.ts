@@ -6,10 +6,17 @@
  * is indexed, each is queried in turn (itself excluded), results = the shortlist re-ranked by (inliers,
  * ASMK score) followed by the rest of the ASMK ranking. Reports mAP, P@1, P@5 over all queries.
  * In memory, through the core functions (src/retrieval/core). --sweep prints a table over codebooks
- * (--codebook a,b,c), multiple assignment, α/τ and shortlist sizes instead.
+ * (--codebook a,b,c), multiple assignment and shortlist sizes instead.
+ * --api: the same protocol through the HTTP API of the Worker: starts `wrangler dev` (--port 8794) on a
+ * snapshot of the sources with a fresh local D1 + R2 under tmp/bench-retrieval-quality, indexes every
+ * item with POST /v1/index {"id","features"}, queries each with POST /v1/search {"features","options":
+ * {"topK":100,"shortlist":100}} (the service's defaults otherwise; the committed codebook). --url U uses
+ * an already running service instead (its index must be empty or hold only this set).
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { cp, mkdir, rm, symlink } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadKernelsInNode } from "../../src/match/node-kernels";
 import type { KernelExports } from "../../src/runtime/kernels";
@@ -168,6 +175,75 @@ export function evaluateQuality(
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
 
+const SNAPSHOT = "tmp/bench-retrieval-quality-src";
+const STATE = "tmp/bench-retrieval-quality";
+const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+/** wrangler dev reloads on source edits: serve a snapshot so concurrent edits cannot restart it mid-run. */
+async function startService(port: number): Promise<ChildProcess> {
+  await rm(SNAPSHOT, { recursive: true, force: true });
+  for (const path of ["src", "build", "migrations", "model-assets", "wrangler.toml", "package.json", "tsconfig.json"])
+    await cp(path, `${SNAPSHOT}/${path}`, { recursive: true });
+  await symlink(resolve("node_modules"), `${SNAPSHOT}/node_modules`);
+  await rm(STATE, { recursive: true, force: true });
+  await mkdir(STATE, { recursive: true });
+  const config = `${SNAPSHOT}/wrangler.toml`;
+  await new Promise<void>((done, fail) => {
+    const child = spawn("npx", ["wrangler", "d1", "migrations", "apply", "INDEX_DB", "--local", "--config", config, "--persist-to", STATE], { env: ENV, stdio: ["ignore", "ignore", "inherit"] });
+    child.on("exit", (code) => (code === 0 ? done() : fail(new Error(`migrations exited ${code}`))));
+  });
+  const child = spawn("npx", [
+    "wrangler", "dev", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", STATE, "--var", "MODEL_FALLBACK:synthetic:1",
+  ], { env: ENV, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    if (/Ready on/.test(log)) return child;
+    if (child.exitCode !== null) break;
+  }
+  process.kill(-child.pid!, "SIGTERM");
+  throw new Error(`wrangler dev did not start:\n${log.slice(-2000)}`);
+}
+
+/** The protocol through the HTTP API of a running service at `base`. */
+export async function evaluateThroughApi(base: string, dataDir: string, names: string[], groups: string[]) {
+  const post = async (path: string, body: string) => {
+    const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
+    return JSON.parse(text);
+  };
+  const features = names.map((name) => readFileSync(join(dataDir, "features", `${name}.json`), "utf8"));
+  const indexMs: number[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const t0 = performance.now();
+    await post("/v1/index", `{"id":${JSON.stringify(names[i])},"features":${features[i]}}`);
+    indexMs.push(performance.now() - t0);
+  }
+  const searchMs: number[] = [];
+  let apSum = 0, p1Sum = 0, p5Sum = 0, results = Infinity;
+  for (let q = 0; q < names.length; q++) {
+    const t0 = performance.now();
+    const body = await post("/v1/search", `{"features":${features[q]},"options":{"topK":100,"shortlist":100}}`) as { results: Array<{ id: string }> };
+    searchMs.push(performance.now() - t0);
+    const order = body.results.map((r) => names.indexOf(r.id)).filter((i) => i !== q);
+    results = Math.min(results, order.length);
+    const relevant = new Set<number>();
+    groups.forEach((g, i) => { if (i !== q && g === groups[q]) relevant.add(i); });
+    const s = scoreQuery(order, relevant);
+    apSum += s.ap; p1Sum += s.p1; p5Sum += s.p5;
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const n = names.length;
+  return {
+    path: "HTTP API (wrangler dev, local D1 + R2)", queries: n, mAP: round(apSum / n), p1: round(p1Sum / n), p5: round(p5Sum / n),
+    resultsPerQuery: results, options: { topK: 100, shortlist: 100 },
+    wallMsMedian: { index: Math.round(median(indexMs)), search: Math.round(median(searchMs)) },
+  };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -185,14 +261,27 @@ export async function run(argv: string[]): Promise<number> {
       "no-rerank": { type: "boolean", default: false },
       sweep: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
+      api: { type: "boolean", default: false },
+      url: { type: "string" },
+      port: { type: "string", default: "8794" },
     },
   });
   if (!existsSync(join(values.data, "features"))) {
     process.stderr.write(`retrieval-quality: ${values.data}/features not found (the shared evaluation set)\n`);
     return 2;
   }
-  const k = await loadKernelsInNode();
   const data = loadRetrievalSet(values.data);
+  if (values.api || values.url) {
+    const dev = values.url ? undefined : await startService(Number(values.port));
+    try {
+      const out = await evaluateThroughApi(values.url ?? `http://127.0.0.1:${values.port}`, values.data, data.names, data.groups);
+      process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : `${JSON.stringify(out, null, 2)}\n`);
+    } finally {
+      if (dev) process.kill(-dev.pid!, "SIGTERM");
+    }
+    return 0;
+  }
+  const k = await loadKernelsInNode();
   const codebooks = await Promise.all(values.codebook.split(",").map(async (path) => ({ path, cb: await parseCodebook(new Uint8Array(readFileSync(path))) })));
   const match = {
     matcher: values.matcher, distance: Number(values.distance), ransac: { residual: Number(values.residual) },
