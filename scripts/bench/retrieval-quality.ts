@@ -1,6 +1,6 @@
 /**
  * `npm run --silent bench -- retrieval-quality [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin]
- *   [--multi-assign 5] [--alpha 3] [--tau 0] [--max-df 1] [--shortlist 100] [--matcher mnn] [--residual 20] [--distance 0.8] [--no-rerank]
+ *   [--multi-assign 5] [--alpha 3] [--tau 0] [--max-df 1] [--shortlist 100] [--matcher mnn] [--residual 20] [--distance 0.8] [--min-inliers 0] [--no-rerank]
  *   [--sweep] [--json]`
  * Retrieval quality on the stand-in features (protocol: ../shared/data/retrieval/README.md): every image
  * is indexed, each is queried in turn (itself excluded), results = the shortlist re-ranked by (inliers,
@@ -51,11 +51,13 @@ export interface QualityConfig {
   maxDf: number;
   /** Candidates re-ranked (0 = ASMK ranking only). */
   shortlist: number;
+  /** Inlier counts below this rank as 0 (DELF: no threshold, 0). */
+  minInliers: number;
   match: MatchOptionsInput;
 }
 
 export const DEFAULT_QUALITY_CONFIG: QualityConfig = {
-  multiAssign: 5, alpha: 3, tau: 0, maxDf: 1, shortlist: 100, match: {},
+  multiAssign: 5, alpha: 3, tau: 0, maxDf: 1, shortlist: 100, minInliers: 0, match: {},
 };
 
 export interface QualityFigures {
@@ -156,13 +158,15 @@ export class QualityCache {
 /** Quality of one configuration (pass one `cache` to several configurations of the same codebook). */
 export function evaluateQuality(
   k: KernelExports, cb: Codebook, data: RetrievalSet, config: QualityConfig, cache = new QualityCache(k, cb, data),
-): QualityFigures & { postingsPerItem: number; postingsReadPerQuery: number } {
+): QualityFigures & { postingsPerItem: number; postingsReadPerQuery: number; inliers: Record<string, Record<string, number>> } {
   const n = data.sets.length;
   const inliers = cache.inliers;
   const index = new MemoryIndex(Math.ceil(cb.dim / 8));
   cache.databaseSignatures().forEach((s, i) => index.add(i, s));
   const querySignatures = cache.querySignatures(config.multiAssign);
   let apSum = 0, p1Sum = 0, p5Sum = 0, results = Infinity;
+  const positive: number[] = [];
+  const negative: number[] = [];
   for (let q = 0; q < n; q++) {
     const qs = querySignatures[q];
     const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
@@ -175,7 +179,11 @@ export function evaluateQuality(
     }
     // Same order as rerankCandidates: (inliers desc, score desc, input order).
     const reranked = head
-      .map((r, order) => ({ ...r, order, inl: inliers.get(`${q}:${r.item}`)! }))
+      .map((r, order) => {
+        const count = inliers.get(`${q}:${r.item}`)!;
+        (data.groups[r.item] === data.groups[q] ? positive : negative).push(count);
+        return { ...r, order, inl: count >= config.minInliers ? count : 0 };
+      })
       .sort((a, b) => b.inl - a.inl || b.score - a.score || a.order - b.order);
     const order = [...reranked.map((r) => r.item), ...ranked.slice(config.shortlist).map((r) => r.item)];
     results = Math.min(results, order.length);
@@ -185,10 +193,19 @@ export function evaluateQuality(
     apSum += s.ap; p1Sum += s.p1; p5Sum += s.p5;
   }
   return { queries: n, mAP: apSum / n, p1: p1Sum / n, p5: p5Sum / n, resultsPerQuery: results, postingsPerItem: index.postingsPerItem(),
-    postingsReadPerQuery: index.postingsRead / n };
+    postingsReadPerQuery: index.postingsRead / n,
+    inliers: { sameGroup: quantiles(positive), otherGroup: quantiles(negative) } };
 }
 
 const round = (x: number) => Math.round(x * 10000) / 10000;
+
+/** Quantiles of the re-ranked pairs' inlier counts (how far chance inliers reach). */
+function quantiles(values: number[]): Record<string, number> {
+  if (values.length === 0) return {};
+  const v = [...values].sort((a, b) => a - b);
+  const at = (p: number) => v[Math.floor(p * (v.length - 1))];
+  return { pairs: v.length, min: v[0], p10: at(0.1), median: at(0.5), p90: at(0.9), p99: at(0.99), max: v[v.length - 1] };
+}
 
 const SNAPSHOT = "tmp/bench-retrieval-quality-src";
 const STATE = "tmp/bench-retrieval-quality";
@@ -274,6 +291,7 @@ export async function run(argv: string[]): Promise<number> {
       matcher: { type: "string", default: "mnn" },
       distance: { type: "string", default: "0.8" },
       "no-rerank": { type: "boolean", default: false },
+      "min-inliers": { type: "string", default: "0" },
       sweep: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       api: { type: "boolean", default: false },
@@ -303,7 +321,7 @@ export async function run(argv: string[]): Promise<number> {
   } as MatchOptionsInput;
   const base: QualityConfig = {
     multiAssign: Number(values["multi-assign"]), alpha: Number(values.alpha), tau: Number(values.tau), maxDf: Number(values["max-df"]),
-    shortlist: values["no-rerank"] ? 0 : Number(values.shortlist), match,
+    shortlist: values["no-rerank"] ? 0 : Number(values.shortlist), minInliers: Number(values["min-inliers"]), match,
   };
   const rows: Array<Record<string, unknown>> = [];
   const started = performance.now();
@@ -317,12 +335,12 @@ export async function run(argv: string[]): Promise<number> {
       const r = evaluateQuality(k, cb, data, config, cache);
       rows.push({
         codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau, maxDf: config.maxDf,
-        shortlist: config.shortlist, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
+        shortlist: config.shortlist, minInliers: config.minInliers, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
         mAP: round(r.mAP), p1: round(r.p1), p5: round(r.p5), queries: r.queries, resultsPerQuery: r.resultsPerQuery,
         postingsPerItem: Math.round(r.postingsPerItem),
         // Read cost per query grows with the index: ≈ items × this fraction at any size (same word statistics).
         postingsReadPerQueryPerItem: Math.round((r.postingsReadPerQuery / r.queries) * 1000) / 1000,
-        signatureMsMedian: { ...cache.signatureMs }, seconds: Math.round(performance.now() - t0) / 1000,
+        signatureMsMedian: { ...cache.signatureMs }, inliers: r.inliers, seconds: Math.round(performance.now() - t0) / 1000,
       });
       if (!values.json) process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
     }
