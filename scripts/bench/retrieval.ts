@@ -11,7 +11,7 @@
  *     times it (signature, postings read, scoring, resolve, R2 reads, re-rank), after compaction.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { cp, mkdir, rm, symlink } from "node:fs/promises";
+import { appendFile, cp, mkdir, rm, symlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -43,8 +43,12 @@ async function startDev(port: number): Promise<ChildProcess> {
     detached: true,
   });
   let log = "";
-  child.stdout!.on("data", (d) => (log += d));
-  child.stderr!.on("data", (d) => (log += d));
+  const keep = (d: Buffer) => {
+    log += d;
+    void appendFile(`${STATE}-dev.log`, d);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
   for (let i = 0; i < 120; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     if (/Ready on/.test(log)) return child;
@@ -82,8 +86,16 @@ async function run2(argv: string[]): Promise<number> {
   await mkdir(STATE, { recursive: true });
   await run(["d1", "migrations", "apply", "INDEX_DB", "--local", "--config", CONFIG, "--persist-to", STATE]);
   const dev = await startDev(Number(values.port));
-  const post = async (path: string, body: unknown) => {
+  let restarts = 0;
+  // Local workerd sometimes restarts the isolate between requests after a large compaction (its state,
+  // the codebook, is lost): set it up again and retry once; the count is reported.
+  const post = async (path: string, body: unknown, retried = false): Promise<any> => {
     const res = await fetch(base + path, { method: "POST", body: JSON.stringify(body) });
+    if (res.status === 503 && !retried && /restarted/.test(await res.clone().text())) {
+      restarts++;
+      await fetch(base + "/setup", { method: "POST", body: JSON.stringify({ words, seed: 1 }) });
+      return post(path, body, true);
+    }
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
     return (await res.json()) as any;
   };
@@ -136,6 +148,7 @@ async function run2(argv: string[]): Promise<number> {
         searchStageMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v.sort((a, b) => a - b), 50)])),
         topHitIsSource: `${found}/${queries}`,
         wallSeconds: (Date.now() - started) / 1000,
+        isolateRestarts: restarts,
       };
       log(JSON.stringify(row));
       results.push(row);
