@@ -65,14 +65,16 @@ describe("ASMK* similarity σ(u) = sign(u)|u|^α for u > τ, u = 1 − 2h/D", ()
 });
 
 describe("word assignment kernel", () => {
-  it("equals the plain f32 reference (m = 1, 3, 5; 257 words, 40-d, 37 descriptors)", async () => {
+  it("equals the plain f32 reference (m = 1, 3, 5; 257 words; 40-d and odd 7-d; 37 descriptors)", async () => {
     const k = await kernels();
-    const cents = randomRows(1, 257, 40);
-    const x = randomRows(2, 37, 40);
-    for (const m of [1, 3, 5]) {
-      const got = assignWords(k, cents, 257, 40, x, 37, m);
-      const expected = referenceAssign(cents, 257, 40, x, 37, m);
-      expect(Array.from(got.words)).toEqual(expected.flat());
+    for (const dim of [40, 7]) {
+      const cents = randomRows(1, 257, dim);
+      const x = randomRows(2, 37, dim);
+      for (const m of [1, 3, 5]) {
+        const got = assignWords(k, cents, 257, dim, x, 37, m);
+        const expected = referenceAssign(cents, 257, dim, x, 37, m);
+        expect(Array.from(got.words), `dim ${dim} m ${m}`).toEqual(expected.flat());
+      }
     }
   });
 
