@@ -101,6 +101,8 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
     timingsMs: {
       signature: t1 - t0,
       postings: t2 - t1,
+      postingsQuery: postings.queryMs,
+      postingsDecode: postings.decodeMs,
       score: t3 - t2,
       resolve: t4 - t3,
       fetch: t5 - t4,

@@ -7,7 +7,7 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { decodePostingRows, entryBytes, fromHex, toHex, writeEntry, type PostingList } from "./postings";
+import { decodePostingHex, decodePostingRows, entryBytes, fromHex, toHex, writeEntry, type PostingList } from "./postings";
 import { packFeatures, unpackFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
 
@@ -263,9 +263,13 @@ export class D1RetrievalStore {
    * PostingList per word, and each item's word count. Entries of stale versions are still here;
    * `resolveItems` tells which item numbers are live.
    */
-  async readPostings(words: Uint32Array, bytesPerWord: number): Promise<{ lists: PostingList[]; wordCounts: Map<number, number>; bytes: number }> {
+  async readPostings(
+    words: Uint32Array,
+    bytesPerWord: number,
+  ): Promise<{ lists: PostingList[]; wordCounts: Map<number, number>; bytes: number; rows: number; queryMs: number; decodeMs: number }> {
     const wordCounts = new Map<number, number>();
-    if (words.length === 0) return { lists: [], wordCounts, bytes: 0 };
+    if (words.length === 0) return { lists: [], wordCounts, bytes: 0, rows: 0, queryMs: 0, decodeMs: 0 };
+    const t0 = performance.now();
     const { results } = await this.db
       .prepare(
         `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
@@ -273,16 +277,19 @@ export class D1RetrievalStore {
       )
       .bind(JSON.stringify(Array.from(words)))
       .all<{ word: number; data: string }>();
+    const t1 = performance.now();
     const lists: PostingList[] = [];
     let bytes = 0;
     for (let i = 0; i < results.length; ) {
       const word = results[i].word;
-      const rows: Uint8Array[] = [];
-      for (; i < results.length && results[i].word === word; i++) rows.push(fromHex(results[i].data));
-      for (const r of rows) bytes += r.length;
-      lists.push(decodePostingRows(word, rows, bytesPerWord, wordCounts));
+      const rows: string[] = [];
+      for (; i < results.length && results[i].word === word; i++) {
+        rows.push(results[i].data);
+        bytes += results[i].data.length / 2;
+      }
+      lists.push(decodePostingHex(word, rows, bytesPerWord, wordCounts));
     }
-    return { lists, wordCounts, bytes };
+    return { lists, wordCounts, bytes, rows: results.length, queryMs: t1 - t0, decodeMs: performance.now() - t1 };
   }
 
   /** The live items among `itemNos` (stale versions are absent). */
