@@ -57,6 +57,8 @@ export interface SearchOptions {
   topK: number;
   shortlist: number;
   match: MatchOptionsInput;
+  /** Query-side multiple assignment (core's default, ASMK*'s 5, when absent); the benchmark varies it. */
+  multiAssign?: number;
 }
 
 export interface SearchResult {
@@ -69,7 +71,7 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
   checkDim(query, deps.codebook, "query");
   const t0 = performance.now();
   const q = query.features;
-  const signature = await deps.ctx.queue.run(() => querySignature(deps.ctx.kernels, deps.codebook, q.descriptors, q.count));
+  const signature = await deps.ctx.queue.run(() => querySignature(deps.ctx.kernels, deps.codebook, q.descriptors, q.count, options.multiAssign ? { multiAssign: options.multiAssign } : undefined));
   const t1 = performance.now();
   const postings = await deps.store.readPostings(signature.words, signature.bytesPerWord);
   const t2 = performance.now();

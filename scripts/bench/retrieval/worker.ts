@@ -6,7 +6,7 @@
  *                                         with synthetic signatures (see below)
  *   POST /index  {from, count}            the real index path per item (databaseSignature + write)
  *   POST /compact                         compaction until none is due
- *   POST /search {item, shortlist, topK}  the real search with that item's (shifted) features as query
+ *   POST /search {item, shortlist, topK, multiAssign?}  the real search with item's (shifted) features
  *   GET  /stats
  * Synthetic items: item i has `words` distinct random visual words; its features are those
  * centroids plus 5 % noise (one feature per word), so a query with item i's features shortlists and
@@ -126,7 +126,7 @@ export default {
         f.locations[2 * k] = 0.9 * f.locations[2 * k] + 7;
         f.locations[2 * k + 1] = 0.9 * f.locations[2 * k + 1] - 12;
       }
-      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {} });
+      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {}, multiAssign: body.multiAssign });
       return Response.json({ top: result.results[0] ?? null, numCandidates: result.numCandidates, timingsMs: result.timingsMs, wallMs: performance.now() - t0 });
     }
     if (path === "/stats") {
