@@ -2,32 +2,37 @@
 // descriptor, in f32 SIMD. Centroids are packed by blocks of 4 (component-major inside a block) so
 // one f32x4 lane accumulates one centroid and no horizontal sum is needed. Score of centroid j for
 // descriptor x: s_j = |c_j|²/2 − c_j·x (d² = 2 s_j + |x|²), every sum in f32 in component order,
-// so src/retrieval/core/reference.ts reproduces it bit for bit. Ties go to the lower centroid index.
+// so a plain f32 loop (test/node/retrieval/core.test.ts) reproduces it bit for bit. Ties go to the
+// lower centroid index.
 import { arenaAlloc } from "../memory";
 
 /** Descriptors scored together against one packed block (register blocking). */
 const GROUP: i32 = 4;
-/** Largest multiple assignment (the per-descriptor candidate list lives on the stack of this module). */
+/** Largest multiple assignment (src/retrieval/core/assign.ts MAX_ASSIGN). */
 const MAX_ASSIGN: i32 = 16;
 
-/** Packs `k` row-major centroids into blocks of 4 (zero padding) and their f32 half squared norms (+inf padding). */
-function packCentroids(src: usize, k: i32, dim: i32, packed: usize, halfNorms: usize): void {
+/**
+ * Packs `k` row-major centroids IN PLACE into blocks of 4 (each block's 4 × dim rows transposed to
+ * dim × 4, zero padding past k; the buffer holds ceil(k/4)·4 rows) and writes their f32 half squared
+ * norms (+inf padding). In place so the codebook occupies wasm memory once.
+ */
+function packCentroids(buf: usize, k: i32, dim: i32, halfNorms: usize, scratch: usize): void {
   const blocks = (k + 3) >> 2;
-  for (let j = 0; j < blocks * 4; j++) {
-    const dst = packed + <usize>(j >> 2) * (<usize>dim << 4) + (<usize>(j & 3) << 2);
-    if (j >= k) {
-      for (let c = 0; c < dim; c++) store<f32>(dst + (<usize>c << 4), 0);
-      store<f32>(halfNorms + (<usize>j << 2), Infinity);
-      continue;
+  const blockBytes = <usize>dim << 4;
+  for (let blk = 0; blk < blocks; blk++) {
+    const base = buf + <usize>blk * blockBytes;
+    memory.copy(scratch, base, blockBytes);
+    for (let lane = 0; lane < 4; lane++) {
+      const j = (blk << 2) + lane;
+      const row = scratch + <usize>lane * (<usize>dim << 2);
+      let normSq: f32 = 0;
+      for (let c = 0; c < dim; c++) {
+        const v: f32 = j < k ? load<f32>(row + (<usize>c << 2)) : 0;
+        store<f32>(base + (<usize>c << 4) + (<usize>lane << 2), v);
+        normSq += v * v;
+      }
+      store<f32>(halfNorms + (<usize>j << 2), j < k ? <f32>0.5 * normSq : Infinity);
     }
-    const row = src + <usize>j * (<usize>dim << 2);
-    let normSq: f32 = 0;
-    for (let c = 0; c < dim; c++) {
-      const v = load<f32>(row + (<usize>c << 2));
-      store<f32>(dst + (<usize>c << 4), v);
-      normSq += v * v;
-    }
-    store<f32>(halfNorms + (<usize>j << 2), <f32>0.5 * normSq);
   }
 }
 
@@ -59,7 +64,7 @@ function packCentroids(src: usize, k: i32, dim: i32, packed: usize, halfNorms: u
 
 /**
  * For each of `n` descriptors (row-major f32 at `x`), the `m` nearest of `k` centroids (row-major
- * f32 at `centroids`), nearest first: outWords[i*m + r] = centroid index, outScores[i*m + r] =
+ * f32 at `centroids`, a buffer of ceil(k/4)·4 rows that this call packs in place), nearest first: outWords[i*m + r] = centroid index, outScores[i*m + r] =
  * |c|²/2 − c·x (f32). When m > k the tail is −1 / +inf. Returns 0, −1 if scratch memory could not be
  * allocated, −2 on bad arguments.
  */
@@ -69,11 +74,12 @@ export function assignWords(
   if (n < 0 || k < 1 || dim < 1 || m < 1 || m > MAX_ASSIGN) return -2;
   const blocks = (k + 3) >> 2;
   const blockBytes = <usize>dim << 4;
-  const packed = arenaAlloc(<usize>blocks * blockBytes);
+  const packed = centroids;
   const halfNorms = arenaAlloc(<usize>blocks << 4);
   const splats = arenaAlloc(<usize>GROUP * (<usize>dim << 4));
-  if (packed == 0 || halfNorms == 0 || splats == 0) return -1;
-  packCentroids(centroids, k, dim, packed, halfNorms);
+  if (halfNorms == 0 || splats == 0) return -1;
+  // The splat buffer (GROUP·dim·16 bytes) is larger than one block (4·dim·4 bytes): packing scratch.
+  packCentroids(centroids, k, dim, halfNorms, splats);
   const rowBytes = <usize>dim << 2;
   const outRow = <usize>m << 2;
   for (let i = 0; i < n * m; i++) {

@@ -21,13 +21,15 @@ export function assignWords(
   k: KernelExports, centroids: Float32Array, numWords: number, dim: number, descriptors: Float32Array, count: number, m: number,
 ): Assignment {
   if (!Number.isInteger(m) || m < 1 || m > MAX_ASSIGN) throw new RangeError(`multiple assignment must be 1..${MAX_ASSIGN} (got ${m})`);
+  if (centroids.length !== numWords * dim) throw new RangeError(`${centroids.length} centroid values for ${numWords} × ${dim}`);
   if (descriptors.length !== count * dim) throw new RangeError(`${descriptors.length} descriptor values for ${count} × ${dim}`);
   if (count === 0) return { words: new Int32Array(0), scores: new Float32Array(0) };
   const kernel = k.assignWords as AssignWordsKernel;
   k.arenaReset();
   try {
     const pX = arenaAlloc(k, descriptors.byteLength);
-    const pC = arenaAlloc(k, centroids.byteLength);
+    // Room for ceil(numWords/4)·4 rows: the kernel packs the centroids in place, in blocks of 4.
+    const pC = arenaAlloc(k, Math.ceil(numWords / 4) * 4 * dim * 4);
     const pWords = arenaAlloc(k, count * m * 4);
     const pScores = arenaAlloc(k, count * m * 4);
     new Float32Array(k.memory.buffer, pX, descriptors.length).set(descriptors);
