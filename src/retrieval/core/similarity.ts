@@ -68,31 +68,13 @@ const DENSE_ITEMS = 1 << 21;
 
 /** Per-item score sums that remember which items were touched. */
 class ScoreSums {
-  private dense = new Float64Array(1024);
-  private seen = new Uint8Array(1024);
-  private sparse = new Map<number, number>();
+  dense = new Float64Array(1024);
+  seen = new Uint8Array(1024);
+  readonly sparse = new Map<number, number>();
   readonly touched: number[] = [];
 
-  add(item: number, value: number): void {
-    if (item >= DENSE_ITEMS) {
-      const before = this.sparse.get(item);
-      if (before === undefined) this.touched.push(item);
-      this.sparse.set(item, (before ?? 0) + value);
-      return;
-    }
-    if (item >= this.dense.length) this.grow(item);
-    if (this.seen[item] === 0) {
-      this.seen[item] = 1;
-      this.touched.push(item);
-    }
-    this.dense[item] += value;
-  }
-
-  get(item: number): number {
-    return item >= DENSE_ITEMS ? this.sparse.get(item) ?? 0 : this.dense[item];
-  }
-
-  private grow(item: number): void {
+  /** Makes `dense` hold index `item` (< DENSE_ITEMS). */
+  grow(item: number): void {
     let size = this.dense.length;
     while (size <= item) size *= 2;
     const dense = new Float64Array(Math.min(size, DENSE_ITEMS));
@@ -102,6 +84,62 @@ class ScoreSums {
     this.dense = dense;
     this.seen = seen;
   }
+
+  addSparse(item: number, value: number): void {
+    const before = this.sparse.get(item);
+    if (before === undefined) this.touched.push(item);
+    this.sparse.set(item, (before ?? 0) + value);
+  }
+
+  get(item: number): number {
+    return item >= DENSE_ITEMS ? this.sparse.get(item) ?? 0 : this.dense[item];
+  }
+}
+
+/** Adds σ(query word, item word) of every posting of one list (the hot loop of a search). */
+function accumulate(sums: ScoreSums, table: Float64Array, q: Uint8Array, qOffset: number, list: PostingList, bpw: number): void {
+  const items = list.items;
+  const r = list.residuals;
+  let dense = sums.dense;
+  let seen = sums.seen;
+  for (let j = 0, o = 0; j < items.length; j++, o += bpw) {
+    let h = 0;
+    for (let b = 0; b < bpw; b++) h += POPCOUNT[q[qOffset + b] ^ r[o + b]];
+    const value = table[h];
+    const item = items[j];
+    if (item >= dense.length) {
+      if (item >= DENSE_ITEMS) {
+        sums.addSparse(item, value);
+        continue;
+      }
+      sums.grow(item);
+      dense = sums.dense;
+      seen = sums.seen;
+    }
+    if (seen[item] === 0) {
+      seen[item] = 1;
+      sums.touched.push(item);
+    }
+    dense[item] += value;
+  }
+}
+
+/** Indices of the `limit` best (score desc, item asc) among parallel arrays, in order. */
+function selectBest(items: number[], scores: Float64Array, limit: number): number[] {
+  const n = items.length;
+  if (limit <= 0 || n === 0) return [];
+  let candidates: number[];
+  if (n <= limit) {
+    candidates = Array.from({ length: n }, (_, i) => i);
+  } else {
+    // The limit-th largest score bounds the answer; only scores ≥ it need the full comparator.
+    const sorted = Float64Array.from(scores).sort();
+    const bound = sorted[n - limit];
+    candidates = [];
+    for (let i = 0; i < n; i++) if (scores[i] >= bound) candidates.push(i);
+  }
+  candidates.sort((a, b) => scores[b] - scores[a] || items[a] - items[b]);
+  return candidates.slice(0, limit);
 }
 
 /**
@@ -118,21 +156,20 @@ export function scoreShortlist(
   const bpw = query.bytesPerWord;
   const table = sigmaTable(options.bits ?? 8 * bpw, options.alpha ?? DEFAULT_ALPHA, options.tau ?? DEFAULT_TAU);
   const sums = new ScoreSums();
-  const q = query.residuals;
   for (const list of postings) {
     const qi = findWord(query.words, list.word);
     if (qi < 0) continue;
-    const qOffset = qi * bpw;
-    const items = list.items;
-    const r = list.residuals;
-    if (r.length !== items.length * bpw) throw new RangeError(`posting list of word ${list.word}: ${r.length} residual bytes for ${items.length} items`);
-    for (let j = 0; j < items.length; j++) sums.add(items[j], table[hamming(q, qOffset, r, j * bpw, bpw)]);
+    if (list.residuals.length !== list.items.length * bpw) {
+      throw new RangeError(`posting list of word ${list.word}: ${list.residuals.length} residual bytes for ${list.items.length} items`);
+    }
+    accumulate(sums, table, query.residuals, qi * bpw, list, bpw);
   }
   const queryWords = Math.max(1, query.words.length);
-  const scored = sums.touched.map((item) => ({
-    item,
-    score: sums.get(item) / Math.sqrt(queryWords * Math.max(1, itemWordCount(item))),
-  }));
-  scored.sort((a, b) => b.score - a.score || a.item - b.item);
-  return scored.slice(0, Math.max(0, limit));
+  const touched = sums.touched;
+  const scores = new Float64Array(touched.length);
+  for (let i = 0; i < touched.length; i++) {
+    const item = touched[i];
+    scores[i] = sums.get(item) / Math.sqrt(queryWords * Math.max(1, itemWordCount(item)));
+  }
+  return selectBest(touched, scores, limit).map((i) => ({ item: touched[i], score: scores[i] }));
 }

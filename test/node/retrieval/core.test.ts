@@ -150,6 +150,29 @@ describe("scoreShortlist", () => {
     expect(tie).toEqual([{ item: 3, score: 1 / Math.sqrt(2) }]);
   });
 
+  it("equals a plain Map + full sort reference on random postings with many ties (limit < items)", () => {
+    const r = new SeededRandom(9);
+    const bpw = 1;
+    const query = { words: Uint32Array.from([0, 2, 3, 5, 8]), residuals: Uint8Array.from({ length: 5 }, () => r.nextUint32() & 255), bytesPerWord: bpw };
+    const postings: PostingList[] = [];
+    for (let word = 0; word < 10; word++) {
+      const n = 50 + r.below(200);
+      postings.push(list(word, Array.from({ length: n }, () => r.below(300) + (r.below(10) === 0 ? 3_000_000 : 0)),
+        Array.from({ length: n }, () => r.nextUint32() & 255)));
+    }
+    const wordCount = (item: number) => 1 + (item % 4);
+    const table = sigmaTable(8);
+    const sums = new Map<number, number>();
+    for (const p of postings) {
+      const qi = query.words.indexOf(p.word);
+      if (qi < 0) continue;
+      p.items.forEach((item, j) => sums.set(item, (sums.get(item) ?? 0) + table[hamming(query.residuals, qi, p.residuals, j, 1)]));
+    }
+    const expected = [...sums].map(([item, sum]) => ({ item, score: sum / Math.sqrt(5 * wordCount(item)) }))
+      .sort((a, b) => b.score - a.score || a.item - b.item);
+    for (const limit of [1, 17, 100, 10_000]) expect(scoreShortlist(query, postings, wordCount, limit)).toEqual(expected.slice(0, limit));
+  });
+
   it("items above the dense range are scored too", () => {
     const query = { words: Uint32Array.from([1]), residuals: Uint8Array.from([0]), bytesPerWord: 1 };
     const r = scoreShortlist(query, [list(1, [4_000_000_000, 7], [0, 0])], () => 1, 5);
