@@ -131,9 +131,9 @@ export default {
     }
     if (path === "/stats") {
       const stats = await d.store.stats();
+      // No full scan of the postings table here: at 100k items it outlasts the HTTP client's patience.
       const size = await env.INDEX_DB.prepare("SELECT 1").run();
-      const postings = await env.INDEX_DB.prepare("SELECT count(*) AS rows, coalesce(sum(length(data)), 0) AS bytes FROM postings").first<{ rows: number; bytes: number }>();
-      return Response.json({ ...stats, postingRows: postings!.rows, postingsTableBytes: postings!.bytes, d1Bytes: size.meta.size_after });
+      return Response.json({ ...stats, d1Bytes: size.meta.size_after });
     }
     return new Response("not found", { status: 404 });
   },
