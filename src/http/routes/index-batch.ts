@@ -19,10 +19,18 @@ export function indexBatchRoutes(platform: Platform) {
     const jobs = jobStore(c.env);
     const job = crypto.randomUUID();
     await jobs.create(job, batch.items, batch.options);
-    for (let i = 0; i < batch.items.length; i += SEND_BATCH) {
-      const messages: Array<MessageSendRequest<IngestMessage>> = [];
-      for (let p = i; p < Math.min(batch.items.length, i + SEND_BATCH); p++) messages.push({ body: { job, position: p } });
-      await queue.sendBatch(messages);
+    let queued = 0;
+    try {
+      for (; queued < batch.items.length; queued += SEND_BATCH) {
+        const messages: Array<MessageSendRequest<IngestMessage>> = [];
+        for (let p = queued; p < Math.min(batch.items.length, queued + SEND_BATCH); p++) messages.push({ body: { job, position: p } });
+        await queue.sendBatch(messages);
+      }
+    } catch (error) {
+      // Items whose messages were never queued would stay pending forever: record them as failed.
+      const message = `the ingestion queue refused messages: ${(error as Error).message}`;
+      await jobs.failFrom(job, queued, "queue_unavailable", message);
+      throw new ApiError("index_unavailable", `${message} (job ${job}: ${queued} of ${batch.items.length} items queued, the rest failed)`, { job, queued });
     }
     return c.json({ job }, 202);
   });

@@ -61,6 +61,14 @@ export class JobStore {
       .run();
   }
 
+  /** Marks every still-pending item from `position` on as failed (their messages were never queued). */
+  async failFrom(job: string, position: number, code: string, message: string): Promise<void> {
+    await this.db
+      .prepare("UPDATE job_items SET status = 'failed', code = ?3, message = ?4 WHERE job = ?1 AND position >= ?2 AND status = 'pending'")
+      .bind(job, position, code, message.slice(0, 500))
+      .run();
+  }
+
   async status(job: string): Promise<JobStatus | null> {
     const [head, counts, failures] = await this.db.batch([
       this.db.prepare("SELECT total FROM jobs WHERE job = ?1").bind(job),

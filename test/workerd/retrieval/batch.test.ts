@@ -110,4 +110,23 @@ describe("POST /v1/index/batch", () => {
     expect(status.body).toMatchObject({ state: "finished", done: 1, pending: 0 });
     expect(status.body.failed.map((f: any) => [f.id, f.code])).toEqual([["missing", "retries_exhausted"], ["b", "retries_exhausted"]]);
   });
+
+  it("a queue that refuses messages mid-batch: 503, and the unqueued items are reported failed, not left pending", async () => {
+    let calls = 0;
+    const flaky = {
+      async sendBatch(messages: Array<{ body: IngestMessage }>) {
+        if (++calls === 2) throw new Error("queue full");
+        for (const m of messages) sent.push(m.body);
+      },
+    } as unknown as Queue<IngestMessage>;
+    const flakyApi = retrievalApi(files, { INGEST_QUEUE: flaky });
+    const items = Array.from({ length: 150 }, (_, i) => ({ id: `f${i}`, url: `http://images.test/${i}.png` }));
+    const res = await flakyApi.call("POST", "/v1/index/batch", { items });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 503, code: "index_unavailable" });
+    const job = res.body.error.details.job as string;
+    const status = await api.call("GET", `/v1/jobs/${job}`);
+    expect(status.body).toMatchObject({ total: 150, pending: 100, done: 0 });
+    expect(status.body.failed.length).toBe(50);
+    expect(status.body.failed[0]).toMatchObject({ id: "f100", code: "queue_unavailable" });
+  });
 });
