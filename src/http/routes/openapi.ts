@@ -38,7 +38,7 @@ const retrievalErrors = Object.fromEntries(
     [404, "item_not_found, job_not_found"],
     [413, "metadata_too_large (> 2 KiB), payload_too_large (> 1000 batch items), image_too_large"],
     [415, "unsupported_media_type"],
-    [503, "index_unavailable (codebook missing or corrupt, storage not configured), model_unavailable, overloaded"],
+    [503, "index_unavailable (codebook missing or corrupt, storage not configured; batch: the queue refused messages — details.job names the job, unqueued items fail with queue_unavailable), model_unavailable, overloaded"],
   ].map(([status, codes]) => [status, { description: String(codes), content: { "application/json": { schema: ErrorResponseSchema } } }]),
 );
 
