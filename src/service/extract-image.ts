@@ -2,8 +2,8 @@
  * One image's bytes → its FeatureSet: cache lookup, header-first limits, decode, the fit, the
  * pyramid's memory bound, then DELF (serialised through the isolate's queue).
  */
-import { decodeImage } from "../image/decode";
-import { fitImage, type Fit } from "../image/fit";
+import { decodeAndFit } from "../image/decode-fit";
+import type { Fit } from "../image/fit";
 import { extractDelfFeatures } from "../delf/extract";
 import { scaledSide } from "../delf/pyramid";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../delf/options";
@@ -48,6 +48,16 @@ export function scalesWithinMemory(width: number, height: number, scales: readon
   return kept;
 }
 
+/** The image limits of src/service/limits.ts, as src/image takes them. */
+export const IMAGE_LIMITS = {
+  maxExactPixels: LIMITS.maxImagePixels,
+  maxPixels: LIMITS.maxSourcePixels,
+  maxSide: LIMITS.maxImageSide,
+  maxDecodedPixels: LIMITS.maxDecodedPixels,
+  maxProgressiveCoefficientBytes: LIMITS.maxProgressiveCoefficientBytes,
+  maxFullSizePixels: LIMITS.maxFullSizePixels,
+};
+
 export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<ImageExtraction> {
   const model = await ctx.models.get();
   const extract = { ...DEFAULT_EXTRACT_OPTIONS, ...options.extract };
@@ -61,15 +71,14 @@ export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, optio
     throw new OverloadedError(`this isolate already has ${ctx.queue.depth} extractions queued; retry shortly`);
   return ctx.queue.run(async () => {
     const t0 = performance.now();
-    const decoded = await decodeImage(bytes, ctx.modules, { maxPixels: LIMITS.maxImagePixels, maxSide: LIMITS.maxImageSide });
-    const fitted = fitImage(decoded.pixels, options.fit);
+    const { fitted, originalWidth, originalHeight } = await decodeAndFit(bytes, options.fit, ctx.modules, IMAGE_LIMITS);
     const scales = scalesWithinMemory(fitted.pixels.width, fitted.pixels.height, extract.scales, options.dropLargeScales);
     const t1 = performance.now();
     const features = await extractDelfFeatures(model, fitted.pixels, { ...extract, scales });
     const t2 = performance.now();
     const set: FeatureSet = {
       features,
-      image: { width: decoded.pixels.width, height: decoded.pixels.height },
+      image: { width: originalWidth, height: originalHeight },
       processed: {
         width: fitted.pixels.width,
         height: fitted.pixels.height,
