@@ -4,9 +4,9 @@
  */
 export const LIMITS = {
   /** Whole request body. */
-  maxBodyBytes: 12 * 1024 * 1024,
+  maxBodyBytes: 34 * 1024 * 1024,
   /** One encoded image (upload, base64 or URL download). */
-  maxImageBytes: 5 * 1024 * 1024,
+  maxImageBytes: 16 * 1024 * 1024,
   /**
    * Images up to this size take the exact path: full decode, then the Pillow-equal fit. The decode
    * happens while the tfjs heap already holds the model (86.3 MiB): a full decode costs ≈ 17 MiB per
