@@ -8,7 +8,10 @@
  * directory written by `export-weights --weights synthetic:1` (cached in the OS temp directory) unless
  * --weights names one; it is loaded from disk before the request, as a cold isolate would.
  * --fit takes a comma list (one fresh process each); --ignore-level-limit lifts LIMITS.maxLevelPixels
- * inside the child so sizes above it can be measured.
+ * inside the child so sizes above it can be measured; --ignore-byte-limits lifts maxImageBytes and
+ * maxBodyBytes the same way. --input url serves the two files from a loopback HTTP server in the child
+ * (streamed from disk) and sends JSON {"url"} inputs; the default multipart body is streamed from disk
+ * too, so the client never holds the files.
  *
  * What is measured (MiB = 2^20 bytes):
  * - peakWasmHeapMiB: the largest tfjs wasm `memory.buffer.byteLength` seen (it only grows).
@@ -44,7 +47,7 @@ const SHARED = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const DEFAULT_IMAGES = [join(SHARED, "pairs/graf/img1.png"), join(SHARED, "pairs/graf/img2.png")];
 const USAGE =
   "usage: bench -- memory [--json] [--weights DIR] [--image1 P] [--image2 P] [--fit 256|none|N[,N...]] " +
-  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--live-every N] [--input multipart|url]\n";
+  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--ignore-byte-limits] [--live-every N] [--input multipart|url]\n";
 
 /** One measurement, passed to the child as JSON. */
 interface ChildConfig {
@@ -55,6 +58,8 @@ interface ChildConfig {
   fit: 256 | "none" | { maxSide: number };
   scales: number[] | null;
   ignoreLevelLimit: boolean;
+  /** Lift maxImageBytes/maxBodyBytes, to measure what inputs above them would cost. */
+  ignoreByteLimits: boolean;
   /** Force GC and take a live sample at every n-th tfjs malloc. */
   liveEvery: number;
   /** How the images travel: a multipart upload, or JSON {"url"} served by a local HTTP server. */
@@ -153,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
         fit: { type: "string", default: "256" },
         scales: { type: "string", default: "tutorial" },
         "ignore-level-limit": { type: "boolean" },
+        "ignore-byte-limits": { type: "boolean" },
         "live-every": { type: "string", default: "4" },
         input: { type: "string", default: "multipart" },
       },
@@ -186,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
       fit: parseFit(fitText),
       scales,
       ignoreLevelLimit: Boolean(values["ignore-level-limit"]),
+      ignoreByteLimits: Boolean(values["ignore-byte-limits"]),
       liveEvery,
       input: values.input,
     });
@@ -334,6 +341,9 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
   const { LIMITS } = await import("../../src/service/limits");
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
+  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxBodyBytes: 128 * 2 ** 20 });
+  // The GC-forcing sampler slows a loopback download far below network speed: no time limit here.
+  (LIMITS as { urlTimeoutMs: number }).urlTimeoutMs = 10 * 60_000;
 
   const context = await createNodeContext(config.weights);
   // The Node platform's model source, with a live sample after every shard read (loadModelDirectory

@@ -4,9 +4,13 @@
  */
 export const LIMITS = {
   /** Whole request body. */
-  maxBodyBytes: 34 * 1024 * 1024,
-  /** One encoded image (upload, base64 or URL download). */
-  maxImageBytes: 16 * 1024 * 1024,
+  maxBodyBytes: 12 * 1024 * 1024,
+  /**
+   * One encoded image (upload, base64 or URL download). Two 11.7 MiB 24 MP JPEGs by URL peak at
+   * 118.6 MiB (docs/BENCHMARKS.md, "Large photos"): the encoded file is the largest thing held while
+   * it is decoded. Uploads stay within maxBodyBytes (multipart parsing holds the body twice).
+   */
+  maxImageBytes: 11 * 1024 * 1024,
   /**
    * Images up to this size take the exact path: full decode, then the Pillow-equal fit. The decode
    * happens while the tfjs heap already holds the model (86.3 MiB): a full decode costs ≈ 17 MiB per

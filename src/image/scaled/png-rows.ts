@@ -1,8 +1,8 @@
 /**
  * Row-by-row PNG decoding into an area (box) downscaler: the platform's DecompressionStream inflates
  * the IDAT data, two row buffers undo the filters, and each pixel is added to the 1/denom output pixel
- * that covers it. Memory: the row buffers plus the reduced image (a whole-image accumulator at the
- * reduced size for Adam7, whose passes visit rows out of order). No full-resolution buffer exists.
+ * that covers it. Memory: the row buffers, one band of sums and the reduced image (sums for the whole
+ * reduced image for Adam7, whose passes visit rows out of order). No full-resolution buffer exists.
  *
  * Colour handling matches the exact path's decoder (squoosh's PNG codec, then alpha dropped without
  * compositing): palette expanded, grey replicated, sub-byte grey scaled to 0..255, 16-bit reduced to
@@ -152,8 +152,29 @@ export async function decodePngReduced(bytes: Uint8Array, denom: number): Promis
   const outH = Math.ceil(height / denom);
   const channels = CHANNELS[info.colorType];
   const bpp = Math.max(1, (channels * info.bitDepth) >> 3);
-  // Sums per output pixel; denom² · 255 ≤ 16 320 fits 16 bits.
-  const sums = new Uint16Array(outW * outH * 3);
+  const out = new Uint8Array(outW * outH * 3);
+  // Sums per output pixel (denom² · 255 ≤ 16 320 fits 16 bits): one band of output rows when rows
+  // arrive in order, the whole reduced image for Adam7 (its passes revisit every band).
+  const bandRows = info.interlaced ? outH : 1;
+  const sums = new Uint16Array(outW * bandRows * 3);
+  let bandStart = 0; // first output row held in `sums`
+  /** Writes output rows [bandStart, bandStart + rows) from `sums` as rounded means, then clears them. */
+  const flush = (rows: number) => {
+    for (let r = 0; r < rows; r++) {
+      const Y = bandStart + r;
+      const inRows = Math.min(denom, height - Y * denom);
+      for (let X = 0; X < outW; X++) {
+        const n = inRows * Math.min(denom, width - X * denom);
+        const s = (r * outW + X) * 3;
+        const o = (Y * outW + X) * 3;
+        out[o] = Math.floor((sums[s] + (n >> 1)) / n);
+        out[o + 1] = Math.floor((sums[s + 1] + (n >> 1)) / n);
+        out[o + 2] = Math.floor((sums[s + 2] + (n >> 1)) / n);
+      }
+    }
+    sums.fill(0);
+    bandStart += rows;
+  };
 
   const passes = info.interlaced
     ? ADAM7.map(([x0, y0, dx, dy]) => ({ x0, y0, dx, dy, w: Math.ceil((width - x0) / dx), h: Math.ceil((height - y0) / dy) }))
@@ -180,7 +201,7 @@ export async function decodePngReduced(bytes: Uint8Array, denom: number): Promis
     const pass = active[passIndex];
     unfilter(filter, row, prev, bpp);
     const y = pass.y0 + rowInPass * pass.dy;
-    const base = Math.floor(y / denom) * outW;
+    const base = (Math.floor(y / denom) - bandStart) * outW;
     rowToRgb(info, palette, row, pass.w, (i, r, g, b) => {
       const o = (base + Math.floor((pass.x0 + i * pass.dx) / denom)) * 3;
       sums[o] += r;
@@ -189,6 +210,7 @@ export async function decodePngReduced(bytes: Uint8Array, denom: number): Promis
     });
     [prev, row] = [row, prev];
     filled = -1;
+    if (!info.interlaced && ((y + 1) % denom === 0 || y + 1 === height)) flush(1);
     if (++rowInPass === pass.h) {
       passIndex++;
       if (passIndex < active.length) startPass();
@@ -213,17 +235,6 @@ export async function decodePngReduced(bytes: Uint8Array, denom: number): Promis
     }
   });
   if (passIndex < active.length) throw new Error("PNG image data ends early (truncated)");
-
-  const out = new Uint8Array(outW * outH * 3);
-  for (let Y = 0; Y < outH; Y++) {
-    const rows = Math.min(denom, height - Y * denom);
-    for (let X = 0; X < outW; X++) {
-      const n = rows * Math.min(denom, width - X * denom);
-      const o = (Y * outW + X) * 3;
-      out[o] = Math.floor((sums[o] + (n >> 1)) / n);
-      out[o + 1] = Math.floor((sums[o + 1] + (n >> 1)) / n);
-      out[o + 2] = Math.floor((sums[o + 2] + (n >> 1)) / n);
-    }
-  }
+  if (info.interlaced) flush(outH);
   return { width: outW, height: outH, data: out };
 }

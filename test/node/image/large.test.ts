@@ -97,6 +97,15 @@ describe.skipIf(!haveShared)("large photos from ../shared/data/pairs/graf", () =
     expect(diff(got.fitted.pixels, fitImage(boxDownscale(rgbaToPixels(rgba), 4), 256).pixels)).toEqual({ mean: 0, max: 0 });
   }, 120_000);
 
+  it("Adam7-interlaced 3 MP PNG: every pass lands in the 1/2 box downscaler, equal to the box-downscaled source", async () => {
+    const rgba = upscaleToRgba(source, 2100, 1500, 6);
+    const png = await interlacedPng(rgbaToPixels(rgba));
+    expect(png[28]).toBe(1); // IHDR interlace method
+    const got = await decodeAndFit(png, 256, modules, IMAGE_LIMITS);
+    expect(got.denom).toBe(2);
+    expect(diff(got.fitted.pixels, fitImage(boxDownscale(rgbaToPixels(rgba), 2), 256).pixels)).toEqual({ mean: 0, max: 0 });
+  }, 120_000);
+
   it("12 MP lossy WebP: libwebp's scaled decode within mean 1.5 / max 16 of the box-downscaled full decode", async () => {
     const webp = await toWebp(upscaleToRgba(source, 4000, 3000, 6), false);
     const got = await decodeAndFit(webp, 256, modules, IMAGE_LIMITS);
@@ -163,6 +172,42 @@ describe("refusals from the header, before any pixel buffer exists", () => {
   });
 });
 
+/** An RGB 8-bit Adam7 PNG written here (filter 0 on every row; zlib by CompressionStream). */
+async function interlacedPng(p: Pixels): Promise<Uint8Array> {
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const raw: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const w = Math.ceil((p.width - x0) / dx);
+    const h = Math.ceil((p.height - y0) / dy);
+    if (w <= 0 || h <= 0) continue;
+    for (let y = y0; y < p.height; y += dy) {
+      raw.push(0);
+      for (let x = x0; x < p.width; x += dx) raw.push(...p.data.subarray((y * p.width + x) * 3, (y * p.width + x) * 3 + 3));
+    }
+  }
+  const zlib = new Uint8Array(await new Response(new Blob([new Uint8Array(raw)]).stream().pipeThrough(new CompressionStream("deflate"))).arrayBuffer());
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, p.width);
+  new DataView(ihdr.buffer).setUint32(4, p.height);
+  ihdr.set([8, 2, 0, 0, 1], 8);
+  return pngFile([["IHDR", ihdr], ["IDAT", zlib], ["IEND", new Uint8Array(0)]]);
+}
+
+function pngFile(chunks: Array<[string, Uint8Array]>): Uint8Array {
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
+  for (const [type, data] of chunks) {
+    const out = new Uint8Array(12 + data.length);
+    new DataView(out.buffer).setUint32(0, data.length);
+    out.set(Array.from(type, (c) => c.charCodeAt(0)), 4);
+    out.set(data, 8);
+    parts.push(out);
+  }
+  const out = new Uint8Array(parts.reduce((n, q) => n + q.length, 0));
+  let at = 0;
+  for (const q of parts) (out.set(q, at), (at += q.length));
+  return out;
+}
+
 /** A valid PNG header (RGB 8-bit) whose IDAT is deterministic garbage, not a zlib stream. */
 function garbageIdatPng(width: number, height: number): Uint8Array {
   const ihdr = new Uint8Array(13);
@@ -170,16 +215,5 @@ function garbageIdatPng(width: number, height: number): Uint8Array {
   new DataView(ihdr.buffer).setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const garbage = new Uint8Array(64 * 1024).map((_, i) => (i * 2654435761) >>> 24);
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    new DataView(out.buffer).setUint32(0, data.length);
-    out.set(Array.from(type, (c) => c.charCodeAt(0)), 4);
-    out.set(data, 8);
-    return out;
-  };
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", garbage), chunk("IEND", new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
-  return out;
+  return pngFile([["IHDR", ihdr], ["IDAT", garbage], ["IEND", new Uint8Array(0)]]);
 }
