@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   memory: "peak wasm + JS heap of a full /v1/match-equivalent in a fresh runtime",
   load: "HTTP load against a running service (loopback only)",
   images: "image decode and fit timings (JPEG/PNG/WebP, several sizes)",
+  "photo-accuracy": "reduced decode vs Pillow's full-resolution fit on upscaled shared images (needs python3-pil)",
   photos: "write phone-sized test photos (24 MP JPEG, 12 MP PNG/WebP/progressive JPEG) for the memory bench",
 };
 

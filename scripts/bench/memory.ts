@@ -387,7 +387,13 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   // never held in this process except by the service itself.
   let response: Response;
   // Async phases without wasm calls (the PNG row decoder, downloads) are sampled by a timer.
-  const ticker = setInterval(() => sampler.sample(true), 25);
+  // Re-armed after each sample (not setInterval): two forced GCs can take longer than the period.
+  let ticker: ReturnType<typeof setTimeout>;
+  const tick = () => {
+    sampler.sample(true);
+    ticker = setTimeout(tick, 50);
+  };
+  ticker = setTimeout(tick, 50);
   if (config.input === "url") {
     const server = await serveFiles([config.image1, config.image2]);
     try {
@@ -407,7 +413,7 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
       new Request("http://localhost/v1/match", { method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit),
     );
   }
-  clearInterval(ticker);
+  clearTimeout(ticker);
   const body = (await response.json()) as {
     image1?: { numFeatures: number; processed: { width: number; height: number } | null };
     image2?: { numFeatures: number };
