@@ -8,8 +8,8 @@
  * directory written by `export-weights --weights synthetic:1` (cached in the OS temp directory) unless
  * --weights names one; it is loaded from disk before the request, as a cold isolate would.
  * --fit takes a comma list (one fresh process each); --ignore-level-limit lifts LIMITS.maxLevelPixels
- * inside the child so sizes above it can be measured; --ignore-byte-limits lifts maxImageBytes and
- * maxBodyBytes the same way. --input url serves the two files from a loopback HTTP server in the child
+ * inside the child so sizes above it can be measured; --ignore-byte-limits lifts maxImageBytes the
+ * same way (for --input url; the body limit is fixed when the app loads). --input url serves the two files from a loopback HTTP server in the child
  * (streamed from disk) and sends JSON {"url"} inputs; the default multipart body is streamed from disk
  * too, so the client never holds the files.
  *
@@ -58,7 +58,7 @@ interface ChildConfig {
   fit: 256 | "none" | { maxSide: number };
   scales: number[] | null;
   ignoreLevelLimit: boolean;
-  /** Lift maxImageBytes/maxBodyBytes, to measure what inputs above them would cost. */
+  /** Lift maxImageBytes (URL downloads), to measure what larger files would cost; the body limit is fixed when the app loads. */
   ignoreByteLimits: boolean;
   /** Force GC and take a live sample at every n-th tfjs malloc. */
   liveEvery: number;
@@ -341,7 +341,7 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
   const { LIMITS } = await import("../../src/service/limits");
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
-  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxBodyBytes: 128 * 2 ** 20 });
+  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20 });
   // The GC-forcing sampler slows a loopback download far below network speed: no time limit here.
   (LIMITS as { urlTimeoutMs: number }).urlTimeoutMs = 10 * 60_000;
 

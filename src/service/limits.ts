@@ -3,12 +3,16 @@
  * Memory figures behind MAX_LEVEL_PIXELS: docs/BENCHMARKS.md (memory benchmark).
  */
 export const LIMITS = {
-  /** Whole request body. */
-  maxBodyBytes: 12 * 1024 * 1024,
   /**
-   * One encoded image (upload, base64 or URL download). Two 11.7 MiB 24 MP JPEGs by URL peak at
-   * 118.6 MiB (docs/BENCHMARKS.md, "Large photos"): the encoded file is the largest thing held while
-   * it is decoded. Uploads stay within maxBodyBytes (multipart parsing holds the body twice).
+   * Whole request body. Multipart parsing holds an upload about twice while it is split into files,
+   * so the body bounds what two uploaded photos may weigh together: a 9.9 MiB body of two 12 MP WebPs
+   * peaks at 119.3 MiB, an 11.5 MiB one at 122.3 MiB (docs/BENCHMARKS.md, "Large photos").
+   */
+  maxBodyBytes: 10 * 1024 * 1024,
+  /**
+   * One encoded image (upload, base64 or URL download). By URL the match route downloads and decodes
+   * one image at a time, and two 11.7 MiB 24 MP JPEGs peak at 118.6 MiB; uploads are bounded by the
+   * body limit first.
    */
   maxImageBytes: 11 * 1024 * 1024,
   /**
