@@ -7,6 +7,7 @@
  * keypoints (synthetic weights: share of (x, y, scale) locations found in both). Cross-check only.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -61,7 +62,8 @@ export async function run(argv: string[]): Promise<number> {
       ours.set(name, { pixels: fitted.fitted.pixels.data.slice(), denom: fitted.denom });
     }
   }
-  execFileSync("python3", [fileURLToPath(new URL("../crosscheck/pillow_fit.py", import.meta.url)), out], { stdio: "inherit" });
+  // Debian's python3 (python3-pil), not whatever python3 comes first on PATH.
+  execFileSync(existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3", [fileURLToPath(new URL("../crosscheck/pillow_fit.py", import.meta.url)), out], { stdio: "inherit" });
 
   const model = syntheticDelfModel(1);
   const rows = [];
