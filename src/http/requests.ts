@@ -84,7 +84,7 @@ function handOver(bytes: Uint8Array): ImageSource {
 
 /**
  * The two images come as sources, not bytes: the route loads and decodes one image at a time, so
- * two URL downloads never exist together (docs/images.md, "Memory"). URLs are validated up front.
+ * two URL downloads never exist together (docs/BENCHMARKS.md, "Large photos"). URLs are validated up front.
  */
 export async function readMatchRequest(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") {

@@ -61,7 +61,7 @@ export const IMAGE_LIMITS = {
 /**
  * An image decoded and fitted (or found in the cache), its encoded bytes no longer needed: the
  * first half of extractImage, so a caller with two images can let both encoded files go before
- * the DELF pyramids run (docs/images.md, "Memory").
+ * the DELF pyramids run (docs/BENCHMARKS.md, "Large photos").
  */
 export interface PreparedImage {
   key: string;
