@@ -14,7 +14,7 @@ export const LIMITS = {
    * one image at a time, and two 11.7 MiB 24 MP JPEGs peak at 118.6 MiB; uploads are bounded by the
    * body limit first.
    */
-  maxImageBytes: 11 * 1024 * 1024,
+  maxImageBytes: 12 * 1024 * 1024,
   /**
    * Images up to this size take the exact path: full decode, then the Pillow-equal fit. The decode
    * happens while the tfjs heap already holds the model (86.3 MiB): a full decode costs ≈ 17 MiB per

@@ -57,7 +57,7 @@ describe("request body", () => {
     }
   });
 
-  // Since issue 11 the body limit (10 MiB) is below the image limit (11 MiB, for URL downloads): an
+  // Since issue 11 the body limit (10 MiB) is below the image limit (12 MiB, for URL downloads): an
   // upload this large is refused by whichever comes first, with the same code.
   it(`413 payload_too_large for one image above ${LIMITS.maxImageBytes} bytes (file or base64)`, async () => {
     const image = new Uint8Array(LIMITS.maxImageBytes + 1);
