@@ -3,6 +3,7 @@
  * pair (../shared/data/pairs/graf/img1.png, img2.png), for `bench -- memory --image1 … --image2 …`:
  *   jpeg24-{1,2}.jpg  6000×4000 baseline 4:2:0 q90      png12-{1,2}.png   4000×3000 RGB
  *   jpeg12p-{1,2}.jpg 4000×3000 progressive 4:2:0 q90    webp12-{1,2}.webp 4000×3000 lossy q90
+ *   jpeg4p-{1,2}.jpg  2400×1600 progressive (the largest accepted) webp2l-{1,2}.webp 1700×1200 lossless
  * Bilinear upscale plus deterministic grain (±N levels, default 24) so the JPEGs are photo-sized.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -43,6 +44,8 @@ export async function run(argv: string[]): Promise<number> {
       [`jpeg12p-${i}.jpg`, () => encodeJpeg(upscaleToRgba(src, 4000, 3000, grain, i) as ImageData, jpeg(true))],
       [`png12-${i}.png`, () => encodePng(upscaleToRgba(src, 4000, 3000, 0, i) as ImageData)],
       [`webp12-${i}.webp`, () => encodeWebp(upscaleToRgba(src, 4000, 3000, grain, i) as ImageData, { quality: 90 })],
+      [`jpeg4p-${i}.jpg`, () => encodeJpeg(upscaleToRgba(src, 2400, 1600, grain, i) as ImageData, jpeg(true))],
+      [`webp2l-${i}.webp`, () => encodeWebp(upscaleToRgba(src, 1700, 1200, grain, i) as ImageData, { lossless: 1 })],
     ];
     for (const [name, encode] of files) {
       const bytes = new Uint8Array(await encode());
