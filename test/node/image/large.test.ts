@@ -19,6 +19,7 @@ import { extractDelfFeatures } from "../../../src/delf/extract";
 import { IMAGE_LIMITS } from "../../../src/service/extract-image";
 import type { Pixels } from "../../../src/types";
 import { boxDownscale, rgbaToPixels, upscaleToRgba } from "../../shared/large-images";
+import { reducedDigest } from "../../shared/reduced-digest";
 import { haveShared, readShared, toCameraJpeg, toPng, toWebp, withExifOrientation } from "./fixtures";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -44,6 +45,17 @@ describe("the committed photo decoder matches its sources", () => {
     expect(Object.keys(manifest.sources).sort()).toEqual(["build.sh", "photo_decoder.c", "sources.sha256"]);
     expect(await sha("photo-decoder.wasm")).toBe(manifest.wasm);
   });
+});
+
+/** The same literal as test/workerd/image.test.ts: the reduced path gives identical bytes in both runtimes. */
+const REDUCED_DIGEST = "27efa1b502f368769cb54a68937392bcce1bd8fc8d14172430bdb9b32662ac35";
+
+describe("reduced decode, identical in Node and workerd", () => {
+  it("a 1600×1200 JPEG and PNG of the synthetic scene, decoded at 1/2 and fitted, hash to the shared literal", async () => {
+    const modules = await loadNodeWasmModules();
+    const digest = await reducedDigest(modules, { jpeg: (i) => toCameraJpeg(i, 90), png: (i) => toPng(i) });
+    expect(digest).toBe(REDUCED_DIGEST);
+  }, 60_000);
 });
 
 describe.skipIf(!haveShared)("large photos from ../shared/data/pairs/graf", () => {
