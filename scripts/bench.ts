@@ -13,6 +13,8 @@ const benches: Record<string, string> = {
   images: "image decode and fit timings (JPEG/PNG/WebP, several sizes)",
   retrieval: "retrieval index at 1k/10k/100k items inside workerd: index time, storage, search p50/p95",
   "retrieval-quality": "retrieval mAP / P@1 / P@5 on the stand-in features (../shared/data/retrieval)",
+  "photo-accuracy": "reduced decode vs Pillow's full-resolution fit on upscaled shared images (needs python3-pil)",
+  photos: "write phone-sized test photos (24 MP JPEG, 12 MP PNG/WebP/progressive JPEG) for the memory bench",
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -8,7 +8,10 @@
  * directory written by `export-weights --weights synthetic:1` (cached in the OS temp directory) unless
  * --weights names one; it is loaded from disk before the request, as a cold isolate would.
  * --fit takes a comma list (one fresh process each); --ignore-level-limit lifts LIMITS.maxLevelPixels
- * inside the child so sizes above it can be measured.
+ * inside the child so sizes above it can be measured; --ignore-byte-limits lifts maxImageBytes the
+ * same way (for --input url; the body limit is fixed when the app loads). --input url serves the two files from a loopback HTTP server in the child
+ * (streamed from disk) and sends JSON {"url"} inputs; the default multipart body is streamed from disk
+ * too, so the client never holds the files.
  *
  * What is measured (MiB = 2^20 bytes):
  * - peakWasmHeapMiB: the largest tfjs wasm `memory.buffer.byteLength` seen (it only grows).
@@ -44,7 +47,7 @@ const SHARED = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const DEFAULT_IMAGES = [join(SHARED, "pairs/graf/img1.png"), join(SHARED, "pairs/graf/img2.png")];
 const USAGE =
   "usage: bench -- memory [--json] [--weights DIR] [--image1 P] [--image2 P] [--fit 256|none|N[,N...]] " +
-  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--live-every N]\n";
+  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--ignore-byte-limits] [--live-every N] [--input multipart|url]\n";
 
 /** One measurement, passed to the child as JSON. */
 interface ChildConfig {
@@ -55,8 +58,12 @@ interface ChildConfig {
   fit: 256 | "none" | { maxSide: number };
   scales: number[] | null;
   ignoreLevelLimit: boolean;
+  /** Lift maxImageBytes (URL downloads), to measure what larger files would cost; the body limit is fixed when the app loads. */
+  ignoreByteLimits: boolean;
   /** Force GC and take a live sample at every n-th tfjs malloc. */
   liveEvery: number;
+  /** How the images travel: a multipart upload, or JSON {"url"} served by a local HTTP server. */
+  input: "multipart" | "url";
 }
 
 export interface MemoryResult {
@@ -151,7 +158,9 @@ export async function run(argv: string[]): Promise<number> {
         fit: { type: "string", default: "256" },
         scales: { type: "string", default: "tutorial" },
         "ignore-level-limit": { type: "boolean" },
+        "ignore-byte-limits": { type: "boolean" },
         "live-every": { type: "string", default: "4" },
+        input: { type: "string", default: "multipart" },
       },
     }));
   } catch (error) {
@@ -169,6 +178,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
+  if (values.input !== "multipart" && values.input !== "url") {
+    process.stderr.write(USAGE);
+    return 2;
+  }
   const scales = values.scales === "tutorial" ? null : values.scales!.split(",").map(Number);
   const weights = values.weights ?? (await defaultWeights());
   for (const fitText of values.fit!.split(",")) {
@@ -179,7 +192,9 @@ export async function run(argv: string[]): Promise<number> {
       fit: parseFit(fitText),
       scales,
       ignoreLevelLimit: Boolean(values["ignore-level-limit"]),
+      ignoreByteLimits: Boolean(values["ignore-byte-limits"]),
       liveEvery,
+      input: values.input,
     });
     process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
   }
@@ -187,6 +202,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 // ---------------------------------------------------------------- child (fresh process)
+
+/** Exports of per-call codec instances after which the bench samples (photo decoder, squoosh PNG). */
+const DECODE_EXPORTS = new Set(["jpeg_decode", "webp_decode", "decode"]);
 
 /** Tracks every wasm memory and the JS heap; samples are taken by hooks installed below. */
 class MemorySampler {
@@ -294,7 +312,19 @@ class MemorySampler {
       construct(target, args: [WebAssembly.Module, WebAssembly.Imports?]) {
         const instance = new target(...args);
         collect(instance, args[1], sampler.transient);
-        return instance;
+        // A per-call codec's peak is when its decode returns (pixels in its memory, encoded bytes
+        // still held by the caller): take a live sample right then.
+        const exports: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(instance.exports)) {
+          exports[name] = typeof value === "function" && DECODE_EXPORTS.has(name)
+            ? (...a: unknown[]) => {
+                const out = (value as (...a: unknown[]) => unknown)(...a);
+                sampler.sample(true);
+                return out;
+              }
+            : value;
+        }
+        return Object.create(WebAssembly.Instance.prototype, { exports: { value: Object.freeze(exports) } });
       },
     });
   }
@@ -311,6 +341,9 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
   const { LIMITS } = await import("../../src/service/limits");
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
+  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20 });
+  // The GC-forcing sampler slows a loopback download far below network speed: no time limit here.
+  (LIMITS as { urlTimeoutMs: number }).urlTimeoutMs = 10 * 60_000;
 
   const context = await createNodeContext(config.weights);
   // The Node platform's model source, with a live sample after every shard read (loadModelDirectory
@@ -348,15 +381,39 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
 
   sampler.stage = "request";
   const app = createApp({ context: () => Promise.resolve(context) } as never);
-  const form = new FormData();
-  const [b1, b2] = await Promise.all([readFile(config.image1), readFile(config.image2)]);
-  form.set("image1", new Blob([new Uint8Array(b1)]), "image1");
-  form.set("image2", new Blob([new Uint8Array(b2)]), "image2");
   const options: Record<string, unknown> = { fit: config.fit };
   if (config.scales) options.scales = config.scales;
-  form.set("options", JSON.stringify(options));
-  sampler.sample(true);
-  const response = await app.request("/v1/match", { method: "POST", body: form });
+  // The client side must not count: the files are streamed from disk (multipart body or HTTP server),
+  // never held in this process except by the service itself.
+  let response: Response;
+  // Async phases without wasm calls (the PNG row decoder, downloads) are sampled by a timer.
+  // Re-armed after each sample (not setInterval): two forced GCs can take longer than the period.
+  let ticker: ReturnType<typeof setTimeout>;
+  const tick = () => {
+    sampler.sample(true);
+    ticker = setTimeout(tick, 50);
+  };
+  ticker = setTimeout(tick, 50);
+  if (config.input === "url") {
+    const server = await serveFiles([config.image1, config.image2]);
+    try {
+      sampler.sample(true);
+      response = await app.request("/v1/match", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ image1: { url: `${server.url}/0` }, image2: { url: `${server.url}/1` }, options }),
+      });
+    } finally {
+      server.close();
+    }
+  } else {
+    const { body, contentType } = await streamedMultipart({ image1: config.image1, image2: config.image2 }, JSON.stringify(options));
+    sampler.sample(true);
+    response = await app.request(
+      new Request("http://localhost/v1/match", { method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit),
+    );
+  }
+  clearTimeout(ticker);
   const body = (await response.json()) as {
     image1?: { numFeatures: number; processed: { width: number; height: number } | null };
     image2?: { numFeatures: number };
@@ -391,6 +448,43 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
     samples: { all: sampler.count, live: sampler.liveCount },
     ms: Math.round(performance.now() - started),
   };
+}
+
+/** A multipart/form-data body whose file parts are read from disk as it is consumed. */
+async function streamedMultipart(files: Record<string, string>, options: string): Promise<{ body: ReadableStream<Uint8Array>; contentType: string }> {
+  const boundary = "----delf-edge-memory-bench";
+  const enc = new TextEncoder();
+  const parts: Array<Uint8Array | string> = [];
+  for (const [name, path] of Object.entries(files)) {
+    parts.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
+    parts.push(path);
+    parts.push(enc.encode("\r\n"));
+  }
+  parts.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n${options}\r\n--${boundary}--\r\n`));
+  const { createReadStream } = await import("node:fs");
+  const { Readable } = await import("node:stream");
+  async function* chunks() {
+    for (const part of parts) {
+      if (typeof part !== "string") yield part;
+      else for await (const chunk of createReadStream(part, { highWaterMark: 64 * 1024 })) yield new Uint8Array(chunk as Buffer);
+    }
+  }
+  return { body: Readable.toWeb(Readable.from(chunks())) as ReadableStream<Uint8Array>, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** A loopback HTTP server streaming the files from disk (path i at /i), with Content-Length. */
+async function serveFiles(paths: string[]): Promise<{ url: string; close(): void }> {
+  const { createServer } = await import("node:http");
+  const { createReadStream, statSync } = await import("node:fs");
+  const server = createServer((req, res) => {
+    const path = paths[Number(req.url?.slice(1))];
+    if (!path) return void res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": statSync(path).size });
+    createReadStream(path, { highWaterMark: 64 * 1024 }).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
 if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url && process.argv[2] === "--child") {

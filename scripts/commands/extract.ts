@@ -9,8 +9,9 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { startRuntime } from "../../src/runtime/start";
-import { decodeImage } from "../../src/image/decode";
-import { fitImage, type Fit } from "../../src/image/fit";
+import { decodeAndFit } from "../../src/image/decode-fit";
+import type { Fit } from "../../src/image/fit";
+import { IMAGE_LIMITS } from "../../src/service/extract-image";
 import { loadDelfModel } from "../../src/delf/load.node.js";
 import { extractDelfFeatures } from "../../src/delf/extract";
 import type { ExtractOptions } from "../../src/delf/options";
@@ -78,8 +79,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const modules = await loadNodeWasmModules();
   await startRuntime(modules);
-  const decoded = await decodeImage(new Uint8Array(await readFile(positionals[0])), modules);
-  const fitted = fitImage(decoded.pixels, fit);
+  // The service's path and limits: large photos are decoded at reduced size, as in the Worker.
+  const { fitted, originalWidth, originalHeight } = await decodeAndFit(new Uint8Array(await readFile(positionals[0])), fit, modules, IMAGE_LIMITS);
   const model = await loadDelfModel(values.weights!);
   try {
     const f = await extractDelfFeatures(model, fitted.pixels, options);
@@ -89,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       locations.push(fit === "none" ? [x, y] : fitted.toOriginal(x, y));
     }
     const result = {
-      image: { width: decoded.pixels.width, height: decoded.pixels.height },
+      image: { width: originalWidth, height: originalHeight },
       processed: { width: fitted.pixels.width, height: fitted.pixels.height },
       locations,
       scales: Array.from(f.scales),

@@ -23,7 +23,8 @@ export function decodeBase64Image(text: string, field: string): Uint8Array {
   return bytes;
 }
 
-function checkUrl(text: string, field: string): URL {
+/** 400 invalid_request unless `text` is an http(s) URL without credentials. */
+export function checkImageUrl(text: string, field: string): URL {
   let url: URL;
   try {
     url = new URL(text);
@@ -36,26 +37,37 @@ function checkUrl(text: string, field: string): URL {
   return url;
 }
 
-/** Reads a body stream up to `maxBytes`; 413 beyond that. */
-async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number, field: string): Promise<Uint8Array> {
+/**
+ * Reads a body stream up to `maxBytes`; 413 beyond that. With a declared length the bytes go straight
+ * into one buffer of that size, so a large download exists once (not as chunks plus their join).
+ */
+async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number, field: string, declared: number): Promise<Uint8Array> {
   const reader = body.getReader();
+  const target = declared > 0 ? new Uint8Array(declared) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let inTarget = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
+    if (total + value.length > maxBytes) {
       await reader.cancel();
       throw new ApiError("payload_too_large", `${field} is larger than ${maxBytes} bytes`);
     }
-    chunks.push(value);
+    if (target && chunks.length === 0 && total + value.length <= target.length) {
+      target.set(value, total);
+      inTarget += value.length;
+    } else chunks.push(value);
+    total += value.length;
   }
-  return concatBytes(chunks);
+  if (!target) return concatBytes(chunks);
+  if (chunks.length === 0) return inTarget === target.length ? target : target.subarray(0, inTarget);
+  // More than declared (the server lied): join what was read.
+  return concatBytes([target.subarray(0, inTarget), ...chunks]);
 }
 
 export async function fetchImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
-  let url = checkUrl(text, field);
+  let url = checkImageUrl(text, field);
   const deadline = Date.now() + LIMITS.urlTimeoutMs;
   for (let redirects = 0; ; redirects++) {
     const controller = new AbortController();
@@ -71,7 +83,7 @@ export async function fetchImageUrl(text: string, field: string, fetchImpl: type
       if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
         await res.body?.cancel();
         if (redirects >= LIMITS.maxRedirects) throw new ApiError("image_fetch_failed", `${field}.url redirected more than ${LIMITS.maxRedirects} times`);
-        url = checkUrl(new URL(res.headers.get("location")!, url).toString(), `${field} (redirect)`);
+        url = checkImageUrl(new URL(res.headers.get("location")!, url).toString(), `${field} (redirect)`);
         continue;
       }
       if (!res.ok || !res.body) {
@@ -84,7 +96,7 @@ export async function fetchImageUrl(text: string, field: string, fetchImpl: type
         throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${LIMITS.maxImageBytes}`);
       }
       try {
-        return await readLimited(res.body, LIMITS.maxImageBytes, field);
+        return await readLimited(res.body, LIMITS.maxImageBytes, field, Number.isSafeInteger(declared) ? declared : 0);
       } catch (error) {
         // The deadline also covers the body: the abort errors the stream (AbortError, not an ApiError).
         if (error instanceof ApiError) throw error;

@@ -5,7 +5,7 @@
 import type { HonoRequest } from "hono";
 import { ApiError } from "./errors";
 import { parseJson, validate } from "./validate";
-import { decodeBase64Image, fetchImageUrl, multipartFile, multipartText } from "./image-input";
+import { checkImageUrl, decodeBase64Image, fetchImageUrl, multipartFile, multipartText } from "./image-input";
 import {
   ExtractOptionsSchema,
   FeaturesJsonBodySchema,
@@ -68,15 +68,34 @@ function validateBody<S extends z.ZodTypeAny>(schema: S, body: unknown, optionsS
   return validate(schema, body, "invalid_request", "request body");
 }
 
-export async function readMatchRequest(req: HonoRequest): Promise<{ image1: Uint8Array; image2: Uint8Array; options: MatchOptionsInput }> {
+/** An image's bytes, fetched when first asked for (a URL input is downloaded only then). */
+export type ImageSource = () => Promise<Uint8Array>;
+
+/** A source that gives its bytes away once, keeping no reference (so they can be collected after use). */
+function handOver(bytes: Uint8Array): ImageSource {
+  let held: Uint8Array | undefined = bytes;
+  return async () => {
+    if (!held) throw new Error("image bytes were already taken");
+    const taken = held;
+    held = undefined;
+    return taken;
+  };
+}
+
+/**
+ * The two images come as sources, not bytes: the route loads and decodes one image at a time, so
+ * two URL downloads never exist together (docs/BENCHMARKS.md, "Large photos"). URLs are validated up front.
+ */
+export async function readMatchRequest(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") {
     const form = await readForm(req);
     const options = optionsFromField(MatchOptionsSchema, multipartText(form, "options"));
-    return { image1: await multipartFile(form, "image1"), image2: await multipartFile(form, "image2"), options };
+    const [image1, image2] = [await multipartFile(form, "image1"), await multipartFile(form, "image2")];
+    return { image1: handOver(image1), image2: handOver(image2), options };
   }
   const body = validateBody(MatchJsonBodySchema, await readJson(req), MatchOptionsSchema);
-  const [image1, image2] = await Promise.all([imageBytes(body.image1, "image1"), imageBytes(body.image2, "image2")]);
-  return { image1, image2, options: body.options ?? {} };
+  for (const [input, field] of [[body.image1, "image1"], [body.image2, "image2"]] as const) if ("url" in input) checkImageUrl(input.url, field);
+  return { image1: () => imageBytes(body.image1, "image1"), image2: () => imageBytes(body.image2, "image2"), options: body.options ?? {} };
 }
 
 export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array; options: ExtractOptionsInput }> {

@@ -10,6 +10,10 @@ export interface JpegHeader {
   height: number;
   /** EXIF Orientation from the first APP1 "Exif" segment before SOS; undefined when absent or unreadable. */
   orientation: number | undefined;
+  /** Progressive (SOF2, SOF10): libjpeg keeps the whole image's DCT coefficients, even when scaling. */
+  progressive: boolean;
+  /** Bytes of that coefficient buffer (2 bytes per sample of every component, padded to 8×8 blocks per MCU). */
+  coefficientBytes: number;
 }
 
 /** SOF markers MozJPEG decodes: baseline, extended, progressive, arithmetic sequential/progressive. */
@@ -25,7 +29,7 @@ function isSkippableSegment(marker: number): boolean {
 export function readJpegHeader(bytes: Uint8Array): JpegHeader {
   if (bytes.length < 2 || bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new Error("JPEG does not start with SOI");
   let pos = 2;
-  let size: { width: number; height: number } | undefined;
+  let size: { width: number; height: number; progressive: boolean; coefficientBytes: number } | undefined;
   let orientation: number | undefined;
   let exifSeen = false;
   for (;;) {
@@ -56,13 +60,29 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
       const height = (segment[1] << 8) | segment[2];
       const width = (segment[3] << 8) | segment[4];
       if (width === 0 || height === 0) throw new Error(`JPEG declares an empty image ${width}×${height}`);
-      size = { width, height };
+      size = { width, height, progressive: marker === 0xc2 || marker === 0xca, coefficientBytes: coefficientBytes(segment, width, height) };
     } else if (marker === 0xe1 && !exifSeen && isExif(segment)) {
       exifSeen = true; // Pillow also keeps the first Exif segment only
       orientation = readExifOrientation(segment.subarray(6));
     }
     pos += length;
   }
+}
+
+/** jdcoefct.c's whole-image buffer: per component, blocks_in_row × blocks_in_col (rounded up to the MCU) × 128 bytes. */
+function coefficientBytes(sof: Uint8Array, width: number, height: number): number {
+  const count = sof[5];
+  const factors: Array<{ h: number; v: number }> = [];
+  for (let i = 0; i < count && 6 + 3 * i + 2 < sof.length; i++) {
+    const hv = sof[6 + 3 * i + 1];
+    factors.push({ h: Math.max(1, hv >> 4), v: Math.max(1, hv & 15) });
+  }
+  if (factors.length === 0) return 0;
+  const hMax = Math.max(...factors.map((f) => f.h));
+  const vMax = Math.max(...factors.map((f) => f.v));
+  const mcusX = Math.ceil(width / (8 * hMax));
+  const mcusY = Math.ceil(height / (8 * vMax));
+  return factors.reduce((sum, f) => sum + mcusX * f.h * mcusY * f.v * 128, 0);
 }
 
 function isExif(segment: Uint8Array): boolean {

@@ -20,14 +20,15 @@ let cached: Promise<WasmModules> | undefined;
 /** Compiles (once per process) every wasm module the pipeline needs. */
 export function loadNodeWasmModules(): Promise<WasmModules> {
   cached ??= (async () => {
-    const [tfjsSimd, kernels, jpegDecoder, pngDecoder, webpDecoder] = await Promise.all([
+    const [tfjsSimd, kernels, jpegDecoder, pngDecoder, webpDecoder, photoDecoder] = await Promise.all([
       compileFile(packageFile("@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm")),
       compileFile(`${projectRoot}build/kernels.wasm`),
       compileFile(packageFile("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm")),
       compileFile(packageFile("@jsquash/png/codec/pkg/squoosh_png_bg.wasm")),
       compileFile(packageFile("@jsquash/webp/codec/dec/webp_dec.wasm")),
+      compileFile(`${projectRoot}codecs/photo-decoder/photo-decoder.wasm`),
     ]);
-    return { tfjsSimd, kernels, jpegDecoder, pngDecoder, webpDecoder };
+    return { tfjsSimd, kernels, jpegDecoder, pngDecoder, webpDecoder, photoDecoder };
   })();
   return cached;
 }

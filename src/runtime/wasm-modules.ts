@@ -12,4 +12,6 @@ export interface WasmModules {
   jpegDecoder: WebAssembly.Module;
   pngDecoder: WebAssembly.Module;
   webpDecoder: WebAssembly.Module;
+  /** The project's own libjpeg-turbo + libwebp build for reduced-size decoding (codecs/photo-decoder). */
+  photoDecoder: WebAssembly.Module;
 }

@@ -5,6 +5,7 @@ import jpegDecoder from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
 // @ts-ignore the package ships a .d.ts for wasm-bindgen glue; wrangler gives a Module
 import pngDecoder from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm";
 import webpDecoder from "@jsquash/webp/codec/dec/webp_dec.wasm";
+import photoDecoder from "../../codecs/photo-decoder/photo-decoder.wasm";
 import type { WasmModules } from "./wasm-modules";
 
 export const workerWasmModules: WasmModules = {
@@ -13,4 +14,5 @@ export const workerWasmModules: WasmModules = {
   jpegDecoder,
   pngDecoder,
   webpDecoder,
+  photoDecoder,
 };

@@ -2,8 +2,8 @@
  * One image's bytes → its FeatureSet: cache lookup, header-first limits, decode, the fit, the
  * pyramid's memory bound, then DELF (serialised through the isolate's queue).
  */
-import { decodeImage } from "../image/decode";
-import { fitImage, type Fit } from "../image/fit";
+import { decodeAndFit } from "../image/decode-fit";
+import type { Fit, FittedImage } from "../image/fit";
 import { extractDelfFeatures } from "../delf/extract";
 import { scaledSide } from "../delf/pyramid";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../delf/options";
@@ -48,28 +48,62 @@ export function scalesWithinMemory(width: number, height: number, scales: readon
   return kept;
 }
 
-export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<ImageExtraction> {
+/** The image limits of src/service/limits.ts, as src/image takes them. */
+export const IMAGE_LIMITS = {
+  maxExactPixels: LIMITS.maxImagePixels,
+  maxPixels: LIMITS.maxSourcePixels,
+  maxSide: LIMITS.maxImageSide,
+  maxDecodedPixels: LIMITS.maxDecodedPixels,
+  maxProgressiveCoefficientBytes: LIMITS.maxProgressiveCoefficientBytes,
+  maxFullSizePixels: LIMITS.maxFullSizePixels,
+};
+
+/**
+ * An image decoded and fitted (or found in the cache), its encoded bytes no longer needed: the
+ * first half of extractImage, so a caller with two images can let both encoded files go before
+ * the DELF pyramids run (docs/BENCHMARKS.md, "Large photos").
+ */
+export interface PreparedImage {
+  key: string;
+  cached?: FeatureSet;
+  fitted?: { pixels: FittedImage["pixels"]; toOriginal: FittedImage["toOriginal"]; originalWidth: number; originalHeight: number; scales: number[] };
+  decodeMs: number;
+}
+
+export async function prepareImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<PreparedImage> {
   const model = await ctx.models.get();
   const extract = { ...DEFAULT_EXTRACT_OPTIONS, ...options.extract };
   const key = await featureCacheKey(bytes, { extract, fit: options.fit, dropLargeScales: options.dropLargeScales }, `${model.source}|${model.trained}`);
   const cached = await ctx.cache.get(key);
   if (cached !== undefined) {
     const set = featureSetFromJson(JSON.parse(cached), { maxFeatures: Number.MAX_SAFE_INTEGER, maxDim: Number.MAX_SAFE_INTEGER });
-    return { set, cache: "hit", timingsMs: { decode: 0, extract: 0 } };
+    return { key, cached: set, decodeMs: 0 };
   }
   if (ctx.queue.depth >= LIMITS.maxQueuedJobs)
     throw new OverloadedError(`this isolate already has ${ctx.queue.depth} extractions queued; retry shortly`);
   return ctx.queue.run(async () => {
     const t0 = performance.now();
-    const decoded = await decodeImage(bytes, ctx.modules, { maxPixels: LIMITS.maxImagePixels, maxSide: LIMITS.maxImageSide });
-    const fitted = fitImage(decoded.pixels, options.fit);
+    const { fitted, originalWidth, originalHeight } = await decodeAndFit(bytes, options.fit, ctx.modules, IMAGE_LIMITS);
     const scales = scalesWithinMemory(fitted.pixels.width, fitted.pixels.height, extract.scales, options.dropLargeScales);
+    return { key, fitted: { pixels: fitted.pixels, toOriginal: fitted.toOriginal, originalWidth, originalHeight, scales }, decodeMs: performance.now() - t0 };
+  });
+}
+
+/** The second half: DELF on the prepared pixels (or the cached set), then the cache write. */
+export async function extractPrepared(ctx: ServiceContext, prepared: PreparedImage, options: ImageExtractionOptions): Promise<ImageExtraction> {
+  if (prepared.cached) return { set: prepared.cached, cache: "hit", timingsMs: { decode: 0, extract: 0 } };
+  const fitted = prepared.fitted!;
+  const model = await ctx.models.get();
+  const extract = { ...DEFAULT_EXTRACT_OPTIONS, ...options.extract };
+  if (ctx.queue.depth >= LIMITS.maxQueuedJobs)
+    throw new OverloadedError(`this isolate already has ${ctx.queue.depth} extractions queued; retry shortly`);
+  return ctx.queue.run(async () => {
     const t1 = performance.now();
-    const features = await extractDelfFeatures(model, fitted.pixels, { ...extract, scales });
+    const features = await extractDelfFeatures(model, fitted.pixels, { ...extract, scales: fitted.scales });
     const t2 = performance.now();
     const set: FeatureSet = {
       features,
-      image: { width: decoded.pixels.width, height: decoded.pixels.height },
+      image: { width: fitted.originalWidth, height: fitted.originalHeight },
       processed: {
         width: fitted.pixels.width,
         height: fitted.pixels.height,
@@ -78,7 +112,11 @@ export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, optio
       },
       model: { name: "delf-v1", trained: model.trained, source: model.source },
     };
-    await ctx.cache.put(key, JSON.stringify(featureSetToJson(set)));
-    return { set, cache: "miss" as const, timingsMs: { decode: t1 - t0, extract: t2 - t1 } };
+    await ctx.cache.put(prepared.key, JSON.stringify(featureSetToJson(set)));
+    return { set, cache: "miss" as const, timingsMs: { decode: prepared.decodeMs, extract: t2 - t1 } };
   });
+}
+
+export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<ImageExtraction> {
+  return extractPrepared(ctx, await prepareImage(ctx, bytes, options), options);
 }

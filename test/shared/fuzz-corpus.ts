@@ -241,6 +241,12 @@ const DECLARED_SIZES: Array<[number, number, FuzzExpectation]> = [
   [0, 10, "error"],
   [4_000, 4_000, "error"],
   [2_000, 1_000, "error"],
+  // Large photos (decoded at reduced size since issue 11): a 24 MP and a 12 MP frame with far too
+  // little data, a 100 MP header bomb, and one pixel row over the source pixel limit.
+  [6_000, 4_000, "error"],
+  [4_032, 3_024, "error"],
+  [10_000, 10_000, "error"],
+  [8_192, 6_145, "error"],
 ];
 
 function hugeDeclared(seeds: FuzzSeeds): Array<[string, string, Uint8Array, FuzzExpectation]> {

@@ -6,6 +6,13 @@ import { decodeImage } from "../../src/image/decode";
 import { fitImage } from "../../src/image/fit";
 import { ImageError } from "../../src/image/errors";
 import { embeddedBytes, pipelineDigest } from "../node/image/embedded";
+import encodeJpeg, { init as initJpegEncoder } from "@jsquash/jpeg/encode.js";
+import encodePng, { init as initPngEncoder } from "@jsquash/png/encode.js";
+import mozjpegEncoder from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
+import { CAMERA_JPEG, reducedDigest } from "../shared/reduced-digest";
+
+/** The same literal as test/node/image/large.test.ts: the reduced-decode path (photo decoder, PNG rows). */
+const NODE_REDUCED_DIGEST = "27efa1b502f368769cb54a68937392bcce1bd8fc8d14172430bdb9b32662ac35";
 
 /** The same literal as test/node/image/embedded.test.ts: identical pixels in both runtimes. */
 const NODE_DIGEST = "e2c71c47313627d7ed817ab44c841708027be3663fb62b6f18e93cd44869452f";
@@ -57,4 +64,14 @@ describe("image pipeline inside workerd", () => {
     expect(failures.get("jpeg")).toBeGreaterThan(0);
     expect(await pipelineDigest(workerWasmModules)).toBe(NODE_DIGEST);
   });
+
+  it("decodes a 1600×1200 JPEG and PNG at 1/2 (own photo decoder, PNG rows) to exactly the bytes Node produces", async () => {
+    await (initJpegEncoder as unknown as (m: WebAssembly.Module) => Promise<void>)(mozjpegEncoder);
+    await (initPngEncoder as unknown as (m: WebAssembly.Module) => Promise<void>)(workerWasmModules.pngDecoder);
+    const digest = await reducedDigest(workerWasmModules, {
+      jpeg: async (i) => new Uint8Array(await encodeJpeg(i, CAMERA_JPEG)),
+      png: async (i) => new Uint8Array(await encodePng(i)),
+    });
+    expect(digest).toBe(NODE_REDUCED_DIGEST);
+  }, 60_000);
 });

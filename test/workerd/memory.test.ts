@@ -9,6 +9,17 @@ import { syntheticDelfModel } from "../../src/delf/model";
 import { extractDelfFeatures } from "../../src/delf/extract";
 import { INITIAL_HEAP_BYTES, MODEL_HEAP_BUDGET_BYTES, TUTORIAL_EXTRACTION_HEAP_BUDGET_BYTES } from "../node/memory/budgets";
 import { CASES, proceduralImage } from "../node/memory/inputs";
+import encodeJpeg, { init as initJpegEncoder } from "@jsquash/jpeg/encode.js";
+import mozjpegEncoder from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
+import { readImageHeader } from "../../src/image/header";
+import { decodeScaled } from "../../src/image/scaled";
+import { decodeAndFit } from "../../src/image/decode-fit";
+import { IMAGE_LIMITS } from "../../src/service/extract-image";
+import { scene } from "../shared/synthetic-images";
+import { upscaleToRgba } from "../shared/large-images";
+
+/** The photo decoder's own memory for a 24 MP JPEG at 1/4 (1500×1000 RGB = 4.3 MiB, plus libjpeg's rows). */
+const PHOTO_DECODER_24MP_BUDGET_BYTES = 6 * 1024 * 1024;
 
 describe("DELF wasm heap inside workerd", () => {
   let heapAtStart = 0;
@@ -28,4 +39,20 @@ describe("DELF wasm heap inside workerd", () => {
     expect(tfjsWasmHeapBytes()).toBeLessThanOrEqual(TUTORIAL_EXTRACTION_HEAP_BUDGET_BYTES);
     model.dispose();
   });
+
+  it("a 24 MP baseline JPEG decodes at 1/4 in its own small wasm memory; the tfjs heap does not move", async () => {
+    const heapBefore = tfjsWasmHeapBytes();
+    await (initJpegEncoder as unknown as (m: WebAssembly.Module) => Promise<void>)(mozjpegEncoder);
+    const rgba = upscaleToRgba(scene(600, 400), 6000, 4000, 6);
+    const options = { quality: 90, progressive: false, baseline: true, auto_subsample: false, chroma_subsample: 2 };
+    const jpeg = new Uint8Array(await encodeJpeg(rgba as unknown as ImageData, options));
+    const header = readImageHeader(jpeg);
+    const scaled = await decodeScaled(header, jpeg, workerWasmModules.photoDecoder, 256, IMAGE_LIMITS);
+    expect([scaled.denom, scaled.pixels.width, scaled.pixels.height]).toEqual([4, 1500, 1000]);
+    // The pixels are a view into the decoder's memory: its whole size is the decode's wasm cost.
+    expect(scaled.pixels.data.buffer.byteLength).toBeLessThanOrEqual(PHOTO_DECODER_24MP_BUDGET_BYTES);
+    const fitted = await decodeAndFit(jpeg, 256, workerWasmModules, IMAGE_LIMITS);
+    expect([fitted.originalWidth, fitted.fitted.pixels.width, fitted.fitted.pixels.height]).toEqual([6000, 256, 256]);
+    expect(tfjsWasmHeapBytes()).toBe(heapBefore);
+  }, 180_000);
 });

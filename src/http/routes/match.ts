@@ -3,7 +3,7 @@ import type { Bindings } from "../bindings";
 import type { Platform } from "../platform";
 import { readMatchRequest } from "../requests";
 import { toExtractionOptions, toMatchOptions } from "../options";
-import { extractImage } from "../../service/extract-image";
+import { extractPrepared, prepareImage } from "../../service/extract-image";
 import { matchFeatureSets } from "../../service/match-features";
 import { renderMatchSvg } from "../render-svg";
 import { sniffImageType } from "../../image/sniff";
@@ -20,8 +20,18 @@ export function matchRoutes(platform: Platform) {
     const request = await readMatchRequest(c.req);
     const ctx = await platform.context(c.env);
     const extraction = toExtractionOptions(request.options);
-    const e1 = await extractImage(ctx, request.image1, extraction);
-    const e2 = await extractImage(ctx, request.image2, extraction);
+    // One encoded file at a time: load and decode image 1, then image 2, and let each go (unless the
+    // SVG embeds them) before the pyramids run.
+    const originals: Uint8Array[] = [];
+    const prepare = async (load: () => Promise<Uint8Array>) => {
+      const bytes = await load();
+      if (format === "svg") originals.push(bytes);
+      return prepareImage(ctx, bytes, extraction);
+    };
+    const p1 = await prepare(request.image1);
+    const p2 = await prepare(request.image2);
+    const e1 = await extractPrepared(ctx, p1, extraction);
+    const e2 = await extractPrepared(ctx, p2, extraction);
     const body = await matchFeatureSets(ctx, e1.set, e2.set, toMatchOptions(request.options));
     const timingsMs = {
       decode: e1.timingsMs.decode + e2.timingsMs.decode,
@@ -39,7 +49,7 @@ export function matchRoutes(platform: Platform) {
         width: set.image?.width ?? 0,
         height: set.image?.height ?? 0,
       });
-      const svg = renderMatchSvg(svgImage(request.image1, e1.set), svgImage(request.image2, e2.set), body, c.req.query("outliers") === "1");
+      const svg = renderMatchSvg(svgImage(originals[0], e1.set), svgImage(originals[1], e2.set), body, c.req.query("outliers") === "1");
       return c.body(svg, 200, { "content-type": "image/svg+xml; charset=utf-8" });
     }
     const image = (set: typeof e1.set) => ({

@@ -38,6 +38,12 @@ export async function toJpeg(image: Rgba, quality = 95): Promise<Uint8Array> {
   return new Uint8Array(await encodeJpeg(image as ImageData, { quality }));
 }
 
+/** A camera-like JPEG: 4:2:0, baseline unless `progressive` (mozjpeg's defaults are progressive and 4:4:4 at q ≥ 90). */
+export async function toCameraJpeg(image: Rgba, quality = 90, progressive = false): Promise<Uint8Array> {
+  await initEncoders();
+  return new Uint8Array(await encodeJpeg(image as ImageData, { quality, progressive, baseline: !progressive, auto_subsample: false, chroma_subsample: 2 }));
+}
+
 export async function toWebp(image: Rgba, lossless = true): Promise<Uint8Array> {
   await initEncoders();
   return new Uint8Array(await encodeWebp(image as ImageData, lossless ? { lossless: 1, exact: 1 } : { quality: 90 }));
