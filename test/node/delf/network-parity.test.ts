@@ -2,8 +2,9 @@
 // random inputs and weights, odd sizes included: catches padding, stride and ordering mistakes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { createDelfModel, type DelfModel, type UploadedConv } from "../../../src/delf/model";
-import { runConv, runNetwork } from "../../../src/delf/network";
+import { createDelfModel, type DelfModel } from "../../../src/delf/model";
+import { runNetwork } from "../../../src/delf/network";
+import { runConv, type UploadedConv } from "../../../src/delf/conv-engine/tfjs-engine";
 import { syntheticModelTensors } from "../../../src/delf/synthetic";
 import type { TensorMap } from "../../../src/model/model-directory";
 import type { ConvSpec } from "../../../src/delf/layers";
