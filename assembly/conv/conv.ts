@@ -18,6 +18,8 @@
 
 /** Pixels per micro-tile (rows of the implicit GEMM). */
 const MR = 6;
+/** Tiles per block (see the loop in conv). */
+const BLOCK_TILES = 8;
 /** Bytes of packed filter a panel group may span, so it stays in L2 while the rows stream by. */
 const GROUP_BYTES = 192 * 1024;
 
@@ -42,13 +44,17 @@ export function conv(
     const p1 = min(panels, p0 + group);
     for (let y = 0; y < outH; y++) {
       const iy0 = y * stride - padTop;
-      for (let x0 = 0; x0 < outW; x0 += MR) {
+      // Blocks of BLOCK_TILES tiles: each panel's weights stay in L1 while the block's tiles use them.
+      for (let xb = 0; xb < outW; xb += MR * BLOCK_TILES) {
+      const xbEnd = min(outW, xb + MR * BLOCK_TILES);
+      for (let p = p0; p < p1; p++) {
+        for (let x0 = xb; x0 < xbEnd; x0 += MR) {
         const rem = min(MR, outW - x0);
         const ix0 = x0 * stride - padLeft;
         // Pixels past the row's end repeat pixel 0 (computed, never stored).
         const s1 = rem > 1 ? stride : 0, s2 = rem > 2 ? 2 * stride : 0, s3 = rem > 3 ? 3 * stride : 0;
         const s4 = rem > 4 ? 4 * stride : 0, s5 = rem > 5 ? 5 * stride : 0;
-        for (let p = p0; p < p1; p++) {
+        {
           let b = packed + <usize>p * panelBytes;
           let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
           let c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
@@ -154,6 +160,8 @@ export function conv(
           if (rem > 4) store8(output + row + 4 * step, residual ? residual + row + 4 * step : 0, c40, c41, bias0, bias1, relu);
           if (rem > 5) store8(output + row + 5 * step, residual ? residual + row + 5 * step : 0, c50, c51, bias0, bias1, relu);
         }
+        }
+      }
       }
     }
   }

@@ -64,7 +64,8 @@ function tensor(tensors: TensorMap, name: string, shape?: number[]): Float32Arra
   return t.values;
 }
 
-function foldConv(tensors: TensorMap, spec: ConvSpec): FoldedConv {
+/** One conv's weights with BatchNorm folded in (or its biases, for the attention logit conv). */
+export function foldConv(tensors: TensorMap, spec: ConvSpec): FoldedConv {
   const shape = [spec.kernel, spec.kernel, spec.inChannels, spec.outChannels];
   const weights = tensor(tensors, `${spec.scope}/weights`, shape);
   if (!spec.batchNorm) return { spec, weights, bias: tensor(tensors, `${spec.scope}/biases`, [spec.outChannels]) };

@@ -15,6 +15,8 @@ export interface ConvKernel {
     outH: number, outW: number, outC: number,
     bias: number, residual: number, output: number, relu: number, zeros: number,
   ): void;
+  winogradInput(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number): void;
+  winogradOutput(m: number, outH: number, outW: number, outC: number, ty0: number, ty1: number, bias: number, relu: number, output: number): void;
 }
 
 export interface ConvKernelModules {
@@ -54,7 +56,8 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
     if (!module) throw new Error("relaxed SIMD is not available in this runtime");
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
-    kernel = { flavour, conv: (instance.exports as unknown as Pick<ConvKernel, "conv">).conv };
+    const exports = instance.exports as unknown as Omit<ConvKernel, "flavour">;
+    kernel = { flavour, conv: exports.conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
     instances.set(flavour, kernel);
   }
   return kernel;

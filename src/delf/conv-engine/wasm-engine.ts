@@ -4,6 +4,9 @@
  * layout the kernel reads (panels of 8 output channels: [tap][in][8]); it is the model's only copy
  * of the filters (no tfjs filter tensors, no XNNPACK operators). Bias, residual add and ReLU are
  * fused into the kernel's output write.
+ * Stride-1 3×3 convs run as Winograd F(2×2, 3×3) (assembly/conv/winograd.ts): their filters are
+ * stored only in the transformed form U = G g Gᵀ (16/9 of the 3×3 weights), as 16 packed [in, out]
+ * matrices.
  * Relies on @tensorflow/tfjs-backend-wasm 4.22.0 internals (pinned): `makeOutput`, `getMemoryOffset`,
  * `wasm._malloc/_free`, `wasm.HEAPF32`.
  */
@@ -25,6 +28,7 @@ const PANEL = 8;
 const roundUp = (n: number) => Math.ceil(n / PANEL) * PANEL;
 
 interface PackedConv {
+  winograd: boolean;
   kernel: number;
   stride: number;
   inChannels: number;
@@ -36,11 +40,40 @@ interface PackedConv {
   bias: number;
 }
 
-/** Floats of a packed conv: weights (taps·in·paddedOut) then bias (paddedOut). */
-const packedFloats = (c: ConvSpec) => {
-  const p = roundUp(c.outChannels);
-  return c.kernel * c.kernel * c.inChannels * p + p;
-};
+/** Convs that run as Winograd F(2×2, 3×3): stride-1 3×3 with channels in whole SIMD lanes / panels. */
+const useWinograd = (c: ConvSpec, enabled: boolean) =>
+  enabled && c.kernel === 3 && c.stride === 1 && c.inChannels % 4 === 0 && c.outChannels % PANEL === 0;
+
+/** Weight floats of a packed conv: taps·in·paddedOut, or 16·in·out for Winograd. */
+const weightFloats = (c: ConvSpec, winograd: boolean) =>
+  (winograd ? 16 : c.kernel * c.kernel) * c.inChannels * roundUp(c.outChannels);
+
+/** Floats of one Winograd scratch buffer (V or M) per chunk of tile rows: 2 MiB. */
+const WINOGRAD_CHUNK_FLOATS = 1 << 19;
+
+/** U[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; g HWIO 3×3. */
+export function winogradFilter(weights: Float32Array, inC: number, outC: number): Float32Array {
+  const u = new Float32Array(16 * inC * outC);
+  const g = new Float64Array(9), t = new Float64Array(12);
+  for (let c = 0; c < inC; c++)
+    for (let o = 0; o < outC; o++) {
+      for (let k = 0; k < 9; k++) g[k] = weights[(k * inC + c) * outC + o];
+      // t = G g (4×3), then U = t Gᵀ (4×4)
+      for (let j = 0; j < 3; j++) {
+        const g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        t[j] = g0;
+        t[3 + j] = (g0 + g1 + g2) / 2;
+        t[6 + j] = (g0 - g1 + g2) / 2;
+        t[9 + j] = g2;
+      }
+      for (let i = 0; i < 4; i++) {
+        const t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
+        const row = [t0, (t0 + t1 + t2) / 2, (t0 - t1 + t2) / 2, t2];
+        for (let j = 0; j < 4; j++) u[((4 * i + j) * inC + c) * outC + o] = row[j];
+      }
+    }
+  return u;
+}
 
 /** HWIO → panels [outChannels/8][tap][in][8], zero-filled past outChannels. */
 export function packFilter(weights: Float32Array, taps: number, inC: number, outC: number, into: Float32Array): void {
@@ -65,9 +98,9 @@ export class WasmConvEngine implements ConvEngine {
   private readonly zeros: number;
   private readonly convs = new Map<string, PackedConv>();
 
-  constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv) {
-    const maxIn = Math.max(...specs.map((c) => c.inChannels));
-    const floats = specs.reduce((n, c) => n + packedFloats(c), 0) + maxIn;
+  constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv, winograd = true) {
+    const maxIn = Math.max(...specs.map((c) => Math.max(c.inChannels, roundUp(c.outChannels))));
+    const floats = specs.reduce((n, c) => n + weightFloats(c, useWinograd(c, winograd)) + roundUp(c.outChannels), 0) + maxIn;
     this.packedBytes = 4 * floats;
     const b = backend();
     this.block = b.wasm._malloc(this.packedBytes) >>> 0;
@@ -85,12 +118,18 @@ export class WasmConvEngine implements ConvEngine {
       }
       const { kernel, inChannels, outChannels, stride } = spec;
       const paddedOut = roundUp(outChannels);
-      const weightFloats = kernel * kernel * inChannels * paddedOut;
-      packFilter(c.weights, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + weightFloats));
-      const bias = at + 4 * weightFloats;
+      const wino = useWinograd(spec, winograd);
+      const floats = weightFloats(spec, wino);
+      if (wino) {
+        const u = winogradFilter(c.weights, inChannels, outChannels);
+        const matrix = inChannels * outChannels;
+        for (let xi = 0; xi < 16; xi++)
+          packFilter(u.subarray(xi * matrix, (xi + 1) * matrix), 1, inChannels, outChannels, heap.subarray(at / 4 + xi * matrix, at / 4 + (xi + 1) * matrix));
+      } else packFilter(c.weights, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
+      const bias = at + 4 * floats;
       heap.fill(0, bias / 4, bias / 4 + paddedOut);
       heap.set(c.bias, bias / 4);
-      this.convs.set(spec.scope, { kernel, stride, inChannels, outChannels, paddedOut, weights: at, bias });
+      this.convs.set(spec.scope, { winograd: wino, kernel, stride, inChannels, outChannels, paddedOut, weights: at, bias });
       at = bias + 4 * paddedOut;
     }
     this.zeros = at;
@@ -126,6 +165,7 @@ export class WasmConvEngine implements ConvEngine {
     const padLeft = stride === 1 ? samePads(w, k, 1)[0] : stridedPadBefore(k);
     if (residual && (c.paddedOut !== c.outChannels || residual.size !== outH * outW * c.outChannels))
       throw new Error(`conv ${scope}: residual shape [${residual.shape.join(",")}] does not fit`);
+    if (c.winograd && !residual) return this.runWinograd(x, c, relu);
     const b = backend();
     const out = residual ?? (tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, outH, outW, c.paddedOut], "float32")) as tf.Tensor4D);
     const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
@@ -136,5 +176,30 @@ export class WasmConvEngine implements ConvEngine {
     const sliced = tf.slice(out, [0, 0, 0, 0], [1, outH, outW, c.outChannels]);
     out.dispose();
     return sliced;
+  }
+
+  /** Winograd F(2×2, 3×3), in chunks of tile rows whose V and M buffers stay ≤ 2 MiB each. */
+  private runWinograd(x: tf.Tensor4D, c: PackedConv, relu: boolean): tf.Tensor4D {
+    const [, h, w, inC] = x.shape;
+    const outC = c.outChannels;
+    const tilesW = Math.ceil(w / 2), tilesH = Math.ceil(h / 2);
+    const rowsPerChunk = Math.max(1, Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * tilesW * Math.max(inC, outC)))));
+    const b = backend();
+    const tensor = (floats: number) => tf.engine().makeTensorFromTensorInfo(b.makeOutput([floats], "float32"));
+    const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
+    const v = tensor(16 * rowsPerChunk * tilesW * inC), m = tensor(16 * rowsPerChunk * tilesW * outC);
+    const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
+    const vPtr = b.getMemoryOffset(v.dataId), mPtr = b.getMemoryOffset(m.dataId);
+    const matrix = inC * outC;
+    for (let ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
+      const ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
+      const tiles = (ty1 - ty0) * tilesW;
+      this.kernel.winogradInput(inPtr, h, w, inC, ty0, ty1, vPtr);
+      for (let xi = 0; xi < 16; xi++)
+        this.kernel.conv(vPtr + 4 * xi * tiles * inC, 1, tiles, inC, c.weights + 4 * xi * matrix, 1, 1, 1, 0, 0, 1, tiles, outC, this.zeros, 0, mPtr + 4 * xi * tiles * outC, 0, this.zeros);
+      this.kernel.winogradOutput(mPtr, h, w, outC, ty0, ty1, c.bias, relu ? 1 : 0, outPtr);
+    }
+    tf.dispose([v, m]);
+    return out;
   }
 }

@@ -42,6 +42,6 @@ export const SYNTHETIC_1_DIGEST = "7bbd5fa3a91cf1cfbdf6e759de6077460aa6efbf6d662
  */
 export const FIXTURE_DIGESTS = {
   tfjs: "99c2d7831597f87f4b5d6c82f75e203d1ae801ea3b7a8832e3a551d98f6cf58d",
-  simd128: "cc52d57ab846ccc54cc068618f55c9f436bb276ad7d7c29590c313a14c2692e8",
-  "relaxed-simd": "acbed06ebd4cda261d3baf671298cdd7478a11d6ace4cb5f3c6c5fafb70566f2",
+  simd128: "de95dfa18d799d0e11267d3564e1ebbff11e40580282a4a0a6993c2af0dc3451",
+  "relaxed-simd": "df985c3430d094fa5586948707234d6e2603ce2e95b0d21b54731fff9ae68cf8",
 } as const;
