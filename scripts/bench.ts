@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   memory: "peak wasm + JS heap of a full /v1/match-equivalent in a fresh runtime",
   load: "HTTP load against a running service (loopback only)",
   images: "image decode and fit timings (JPEG/PNG/WebP, several sizes)",
+  profile: "per-layer-type time of one pyramid: product, product on plain tfjs convs, plain baseline",
   gemm: "the conv kernel vs tfjs matMul/conv2d on DELF's real layer shapes",
 };
 

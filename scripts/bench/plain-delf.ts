@@ -23,7 +23,10 @@ export interface PlainDelfNetwork {
   dispose(): void;
 }
 
-export function plainDelfNetwork(tensors: TensorMap): PlainDelfNetwork {
+/** Optional timing hook: called after each conv (and each residual add+ReLU, scope "add+relu"). */
+export type OpProfiler = (scope: string, ms: number, output: tf.Tensor4D) => void;
+
+export function plainDelfNetwork(tensors: TensorMap, profile?: OpProfiler): PlainDelfNetwork {
   const spec = delfNetworkSpec();
   const convs = new Map<string, PlainConv>();
   for (const c of allConvs(spec)) {
@@ -38,7 +41,8 @@ export function plainDelfNetwork(tensors: TensorMap): PlainDelfNetwork {
   const conv = (x: tf.Tensor4D, scope: string, relu: boolean): tf.Tensor4D => {
     const c = convs.get(scope)!;
     const before = Math.floor((c.kernel - 1) / 2);
-    return tf.fused.conv2d({
+    const started = profile ? performance.now() : 0;
+    const y = tf.fused.conv2d({
       x,
       filter: c.filter,
       strides: c.stride,
@@ -46,6 +50,8 @@ export function plainDelfNetwork(tensors: TensorMap): PlainDelfNetwork {
       bias: c.bias,
       activation: relu ? "relu" : "linear",
     });
+    profile?.(scope, performance.now() - started, y);
+    return y;
   };
   const unit = (x: tf.Tensor4D, u: UnitSpec): tf.Tensor4D => {
     const shortcut = u.shortcut ? conv(x, u.shortcut.scope, false) : u.stride === 2 ? tf.maxPool(x, 1, 2, "same") : x;
@@ -54,10 +60,12 @@ export function plainDelfNetwork(tensors: TensorMap): PlainDelfNetwork {
     r1.dispose();
     const r3 = conv(r2, u.conv3.scope, false);
     r2.dispose();
+    const started = profile ? performance.now() : 0;
     const sum = tf.add(r3, shortcut);
     r3.dispose();
     const out = tf.relu(sum) as tf.Tensor4D;
     sum.dispose();
+    profile?.("add+relu", performance.now() - started, out);
     if (shortcut !== x) shortcut.dispose();
     x.dispose();
     return out;

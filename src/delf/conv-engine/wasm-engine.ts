@@ -48,7 +48,11 @@ const useWinograd = (c: ConvSpec, enabled: boolean) =>
 const weightFloats = (c: ConvSpec, winograd: boolean) =>
   (winograd ? 16 : c.kernel * c.kernel) * c.inChannels * roundUp(c.outChannels);
 
-/** Floats of one Winograd scratch buffer (V or M) per chunk of tile rows: 2 MiB. */
+/**
+ * Floats of each of the two Winograd scratch buffers (V and M) the engine owns for good: 2 MiB.
+ * Owned rather than allocated per conv: per-call buffers fragmented the tfjs heap enough to grow it
+ * one more step (+15.7 MiB) in a tutorial match (docs/BENCHMARKS.md).
+ */
 const WINOGRAD_CHUNK_FLOATS = 1 << 19;
 
 /** U[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; g HWIO 3×3. */
@@ -96,11 +100,16 @@ export class WasmConvEngine implements ConvEngine {
   readonly packedBytes: number;
   private block: number;
   private readonly zeros: number;
+  /** Winograd V and M buffers (WINOGRAD_CHUNK_FLOATS each), inside the packed block. */
+  private readonly scratchV: number;
+  private readonly scratchM: number;
   private readonly convs = new Map<string, PackedConv>();
 
   constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv, winograd = true) {
     const maxIn = Math.max(...specs.map((c) => Math.max(c.inChannels, roundUp(c.outChannels))));
-    const floats = specs.reduce((n, c) => n + weightFloats(c, useWinograd(c, winograd)) + roundUp(c.outChannels), 0) + maxIn;
+    const anyWinograd = specs.some((c) => useWinograd(c, winograd));
+    const scratch = anyWinograd ? 2 * WINOGRAD_CHUNK_FLOATS : 0;
+    const floats = specs.reduce((n, c) => n + weightFloats(c, useWinograd(c, winograd)) + roundUp(c.outChannels), 0) + maxIn + scratch;
     this.packedBytes = 4 * floats;
     const b = backend();
     this.block = b.wasm._malloc(this.packedBytes) >>> 0;
@@ -134,6 +143,8 @@ export class WasmConvEngine implements ConvEngine {
     }
     this.zeros = at;
     heap.fill(0, at / 4, at / 4 + maxIn);
+    this.scratchV = at + 4 * maxIn;
+    this.scratchM = this.scratchV + 4 * WINOGRAD_CHUNK_FLOATS;
   }
 
   conv(x: tf.Tensor4D, scope: string, relu: boolean): tf.Tensor4D {
@@ -178,18 +189,22 @@ export class WasmConvEngine implements ConvEngine {
     return sliced;
   }
 
-  /** Winograd F(2×2, 3×3), in chunks of tile rows whose V and M buffers stay ≤ 2 MiB each. */
+  /** Winograd F(2×2, 3×3), in chunks of tile rows whose V and M fit the engine's scratch buffers. */
   private runWinograd(x: tf.Tensor4D, c: PackedConv, relu: boolean): tf.Tensor4D {
     const [, h, w, inC] = x.shape;
     const outC = c.outChannels;
     const tilesW = Math.ceil(w / 2), tilesH = Math.ceil(h / 2);
-    const rowsPerChunk = Math.max(1, Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * tilesW * Math.max(inC, outC)))));
+    const rowFloats = 16 * tilesW * Math.max(inC, outC);
     const b = backend();
-    const tensor = (floats: number) => tf.engine().makeTensorFromTensorInfo(b.makeOutput([floats], "float32"));
     const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
-    const v = tensor(16 * rowsPerChunk * tilesW * inC), m = tensor(16 * rowsPerChunk * tilesW * outC);
+    // A tile row too wide for the scratch (maps over 1024 cells wide) gets buffers of its own.
+    const own = rowFloats > WINOGRAD_CHUNK_FLOATS
+      ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([rowFloats], "float32")))
+      : null;
+    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / rowFloats));
+    const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
+    const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
     const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
-    const vPtr = b.getMemoryOffset(v.dataId), mPtr = b.getMemoryOffset(m.dataId);
     const matrix = inC * outC;
     for (let ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
       const ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
@@ -199,7 +214,7 @@ export class WasmConvEngine implements ConvEngine {
         this.kernel.conv(vPtr + 4 * xi * tiles * inC, 1, tiles, inC, c.weights + 4 * xi * matrix, 1, 1, 1, 0, 0, 1, tiles, outC, this.zeros, 0, mPtr + 4 * xi * tiles * outC, 0, this.zeros);
       this.kernel.winogradOutput(mPtr, h, w, outC, ty0, ty1, c.bias, relu ? 1 : 0, outPtr);
     }
-    tf.dispose([v, m]);
+    if (own) tf.dispose(own);
     return out;
   }
 }
