@@ -12,6 +12,7 @@ const benches: Record<string, string> = {
   load: "HTTP load against a running service (loopback only)",
   images: "image decode and fit timings (JPEG/PNG/WebP, several sizes)",
   profile: "per-layer-type time of one pyramid: product, product on plain tfjs convs, plain baseline",
+  workerd: "extraction inside workerd (fresh isolates: cold path in parts, warm vs plain baseline) next to Node",
   gemm: "the conv kernel vs tfjs matMul/conv2d on DELF's real layer shapes",
 };
 

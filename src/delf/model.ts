@@ -31,7 +31,17 @@ export interface DelfModel {
   dispose(): void;
 }
 
+/** Where createDelfModel's time went (filled when the caller passes a report object). */
+export interface ModelLoadReport {
+  /** Folding BN and storing the weights in the engine (packing / Winograd transforms / tfjs upload). */
+  packMs: number;
+  /** The warm-up pass on a 64² input (XNNPACK operators; first calls of the wasm kernel). */
+  warmUpMs: number;
+}
+
 export interface CreateModelOptions {
+  /** Filled with the load's timings. */
+  report?: ModelLoadReport;
   /**
    * "wasm" (default): the project's SIMD conv kernel, weights packed once; "tfjs": plain tfjs-wasm
    * (XNNPACK), the reference path for tests and benchmarks.
@@ -127,7 +137,9 @@ export function createDelfModel(
   const pca = pcaParameters(tensors);
   const spec = delfNetworkSpec();
   const convSpecs = allConvs(spec);
+  const packStarted = performance.now();
   const engine = createEngine(tensors, convSpecs, options);
+  if (options.report) options.report.packMs = performance.now() - packStarted;
   const tensorCount = delfCheckpointTensors().length + PCA_TENSORS.length + (pca.variances ? 1 : 0);
   if (options.consumeTensors) tensors.clear();
   const model: DelfModel = {
@@ -137,10 +149,12 @@ export function createDelfModel(
   if (options.releaseFilterBuffers ?? true) {
     // Warm-up: every layer runs once (XNNPACK operators exist; the wasm kernel is called often
     // enough to be queued for the optimising tier before the first real pyramid).
+    const warmUpStarted = performance.now();
     const input = tf.zeros([1, WARM_UP_SIDE, WARM_UP_SIDE, 3]) as tf.Tensor4D;
     const out = runNetwork(model, input);
     tf.dispose([input, out.features, out.logits]);
     model.releasedFilterBytes = engine.afterWarmUp();
+    if (options.report) options.report.warmUpMs = performance.now() - warmUpStarted;
   }
   return model;
 }
