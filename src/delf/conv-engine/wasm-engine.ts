@@ -70,10 +70,13 @@ export function winogradFilter(weights: Float32Array, inC: number, outC: number)
         t[6 + j] = (g0 - g1 + g2) / 2;
         t[9 + j] = g2;
       }
+      const at = c * outC + o, plane = inC * outC;
       for (let i = 0; i < 4; i++) {
         const t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
-        const row = [t0, (t0 + t1 + t2) / 2, (t0 - t1 + t2) / 2, t2];
-        for (let j = 0; j < 4; j++) u[((4 * i + j) * inC + c) * outC + o] = row[j];
+        u[at + 4 * i * plane] = t0;
+        u[at + (4 * i + 1) * plane] = (t0 + t1 + t2) / 2;
+        u[at + (4 * i + 2) * plane] = (t0 - t1 + t2) / 2;
+        u[at + (4 * i + 3) * plane] = t2;
       }
     }
   return u;
