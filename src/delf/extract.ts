@@ -62,6 +62,7 @@ function normalisedImage(pixels: Pixels): tf.Tensor4D {
  * (8 block1 rows) per band, since each band recomputes 32 halo rows on both sides. For the 256² tutorial
  * pyramid: 512² → 5 bands, 362² → 3, 256² → 2, smaller levels → 1. Measured peak wasm heap of that
  * pyramid: 124.3 MiB with 256² per band, 103.5 MiB with 240² (docs/BENCHMARKS.md, "DELF extraction").
+ * With the wasm conv engine, 362² bands grow the heap one step (84.6 → 101.6 MiB) in a tutorial match.
  */
 const STEM_BAND_PIXELS = 240 * 240;
 const MIN_BAND_ROWS = 64;

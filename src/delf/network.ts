@@ -70,18 +70,29 @@ function runStemInBands(model: DelfModel, input: tf.Tensor4D, bands: number): tf
   const outRows = Math.ceil(H / 8);
   bands = Math.max(1, Math.min(bands, outRows));
   if (bands === 1) return runStem(model, input, poolPads);
-  const pieces: tf.Tensor4D[] = [];
+  // Each band's kept rows are copied straight into the joined map (contiguous NHWC rows, both in
+  // the tfjs heap): no list of pieces plus a concatenated copy (2× the map at the 2.0 level).
+  const depth = model.spec.units[STEM_UNITS - 1].conv3.outChannels;
+  const outCols = Math.ceil(W / 8);
+  const backend = tf.backend() as unknown as {
+    makeOutput(shape: number[], dtype: "float32"): tf.TensorInfo;
+    getMemoryOffset(dataId: object): number;
+    wasm: { HEAPF32: Float32Array };
+  };
+  const joined = tf.engine().makeTensorFromTensorInfo(backend.makeOutput([1, outRows, outCols, depth], "float32")) as tf.Tensor4D;
+  const rowFloats = outCols * depth;
   for (let k = 0; k < bands; k++) {
     const a = Math.floor((k * outRows) / bands), b = Math.floor(((k + 1) * outRows) / bands);
     const r0 = Math.max(0, 8 * a - BAND_HALO), r1 = Math.min(H, 8 * b + BAND_HALO);
     const rows = tf.slice(input, [0, r0, 0, 0], [1, r1 - r0, W, 3]);
     const stem = runStem(model, rows, poolPads);
     rows.dispose();
-    pieces.push(tf.slice(stem, [0, a - r0 / 8, 0, 0], [1, b - a, stem.shape[2], stem.shape[3]]));
+    // Offsets are read after the band ran: the heap may have grown (views are re-taken, offsets stay).
+    const from = backend.getMemoryOffset(stem.dataId) / 4 + (a - r0 / 8) * rowFloats;
+    const to = backend.getMemoryOffset(joined.dataId) / 4 + a * rowFloats;
+    backend.wasm.HEAPF32.copyWithin(to, from, from + (b - a) * rowFloats);
     stem.dispose();
   }
-  const joined = tf.concat(pieces, 1);
-  tf.dispose(pieces);
   return joined;
 }
 
