@@ -7,7 +7,6 @@
  * warm-up; "other" = the pyramid's time outside convs (resize, pools, slices, read-back, NMS, PCA).
  */
 import { parseArgs } from "node:util";
-import type * as tf from "@tensorflow/tfjs-core";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { startRuntime } from "../../src/runtime/start";
 import { syntheticModelTensors } from "../../src/delf/synthetic";
@@ -39,7 +38,7 @@ function recorder(stats: Stats): OpProfiler {
   };
 }
 
-/** Wraps an engine's two methods with the recorder; convAddRelu is its own type ("1×1/1 + add+ReLU"). */
+/** Wraps an engine's two methods with the recorder (a unit's conv3 + add + ReLU counts as its 1×1). */
 function instrument(engine: ConvEngine, record: () => OpProfiler): void {
   const conv = engine.conv.bind(engine), convAddRelu = engine.convAddRelu.bind(engine);
   engine.conv = (x, scope, relu) => {
@@ -51,9 +50,7 @@ function instrument(engine: ConvEngine, record: () => OpProfiler): void {
   engine.convAddRelu = (x, scope, shortcut) => {
     const t = performance.now();
     const y = convAddRelu(x, scope, shortcut);
-    const s = specs.get(scope)!;
     record()(scope, performance.now() - t, y);
-    void s;
     return y;
   };
 }
@@ -103,4 +100,3 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-export type { tf };
