@@ -41,8 +41,8 @@ function runUnit(model: DelfModel, x: tf.Tensor4D, unit: UnitSpec): tf.Tensor4D 
 
 /** Units of block1 (the stem ends there: output stride 8). */
 const STEM_UNITS = RESNET_BLOCKS[0].units;
-/** Input rows of context above and below a band: > the stem's receptive radius (17 px), multiple of 8. */
-const BAND_HALO = 32;
+/** Input rows of context above and below a band: > the stem's receptive radius (17 px), multiple of 8 (24: banded = unbanded exactly, tested; 16 fails). */
+const BAND_HALO = 24;
 
 /**
  * conv1 → pool1 → block1 on `input`. pool1 gets explicit pads equal to the FULL level's SAME pads
