@@ -13,6 +13,9 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
           pool: "forks",
+          // Node 20 (V8 11.3) needs this for the relaxed-SIMD conv kernel; workerd has it on by default.
+          // Without it the SIMD128 build runs (both are tested: test/node/delf/conv-engine.test.ts).
+          execArgv: ["--experimental-wasm-relaxed-simd"],
         },
       },
       {

@@ -15,6 +15,9 @@ const benches: Record<string, string> = {
   "retrieval-quality": "retrieval mAP / P@1 / P@5 on the stand-in features (../shared/data/retrieval)",
   "photo-accuracy": "reduced decode vs Pillow's full-resolution fit on upscaled shared images (needs python3-pil)",
   photos: "write phone-sized test photos (24 MP JPEG, 12 MP PNG/WebP/progressive JPEG) for the memory bench",
+  profile: "per-layer-type time of one pyramid: product, product on plain tfjs convs, plain baseline",
+  workerd: "extraction inside workerd (fresh isolates: cold path in parts, warm vs plain baseline) next to Node",
+  gemm: "the conv kernel vs tfjs matMul/conv2d on DELF's real layer shapes",
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -1,6 +1,12 @@
 /**
  * `bench -- extract [--size 256] [--scales tutorial|a,b,c] [--runs 5] [--weights synthetic:1|DIR]
- *  [--image PATH] [--json]`
+ *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--baseline] [--level-trials N] [--json]`
+ * With --baseline, runs alternate between the product's extractor and the plain tfjs-wasm network
+ * of scripts/bench/plain-delf.ts (same weights, same input) and one JSON line compares them:
+ * {medianMs, baselineMedianMs, speedup, gflopsPerSecond, perScaleMs, peakWasmHeapMiB, runs, …}.
+ * peakWasmHeapMiB is the product's alone: measured before the baseline's weights are uploaded.
+ * --level-trials N (with --baseline) adds a contention-robust figure: every level on its own, best of
+ * N alternating trials each, summed over the pyramid (levelBestSpeedup; [product, baseline] per scale).
  * Times DELF extraction per pyramid and per scale after one warm-up run (XNNPACK packs weights on
  * the first pass), and reports the MAC-derived GFLOP of the pyramid, the peak tfjs wasm heap and
  * the JS heap. medianCpuMs (process CPU time) is the steadier figure on a shared machine. The input is graf img1 fitted to size² (../shared) or, without it, a procedural
@@ -16,8 +22,14 @@ import { tfjsWasmHeapBytes } from "../../src/runtime/tfjs";
 import { decodeImage } from "../../src/image/decode";
 import { fitImage } from "../../src/image/fit";
 import type { WasmModules } from "../../src/runtime/wasm-modules";
-import { loadDelfModel } from "../../src/delf/load.node.js";
-import { extractDelfFeatures, type ExtractReport } from "../../src/delf/extract";
+import { extractDelfFeatures, extractDelfFeaturesWith, type ExtractReport } from "../../src/delf/extract";
+import { createDelfModel, type DelfModel } from "../../src/delf/model";
+import { parseSyntheticSpec, syntheticModelTensors } from "../../src/delf/synthetic";
+import { loadModelDirectoryFromDisk } from "../../src/model/model-directory.node.js";
+import type { TensorMap } from "../../src/model/model-directory";
+import { bestConvKernelFlavour, type ConvKernelFlavour } from "../../src/delf/conv-engine/kernel";
+import type { ConvEngineName } from "../../src/delf/conv-engine";
+import { plainDelfNetwork } from "./plain-delf";
 import { levelMacs } from "../../src/delf/layers";
 import { pyramidLevels } from "../../src/delf/pyramid";
 import { TUTORIAL_SCALES } from "../../src/delf/constants";
@@ -42,6 +54,10 @@ export async function run(argv: string[]): Promise<number> {
       runs: { type: "string", default: "5" },
       weights: { type: "string", default: "synthetic:1" },
       image: { type: "string" },
+      engine: { type: "string", default: "wasm" },
+      flavour: { type: "string" },
+      baseline: { type: "boolean" },
+      "level-trials": { type: "string", default: "0" },
       json: { type: "boolean" },
     },
   });
@@ -57,55 +73,134 @@ export async function run(argv: string[]): Promise<number> {
   const imagePath = values.image ?? (existsSync(GRAF) ? GRAF : undefined);
   const input = imagePath ? await squareImage(imagePath, size, modules) : texture(size);
   const heapAfterInit = tfjsWasmHeapBytes();
-  const model = await loadDelfModel(values.weights!);
+  const engine = values.engine as ConvEngineName;
+  const flavour = (values.flavour ?? bestConvKernelFlavour()) as ConvKernelFlavour;
+  const model = createDelfModel(await tensorMap(values.weights!), { trained: false, source: values.weights! }, { convEngine: engine, kernelFlavour: flavour, consumeTensors: true });
   const heapAfterWeights = tfjsWasmHeapBytes();
+  const macs = pyramidLevels(input.height, input.width, scales).reduce((n, l) => n + levelMacs(l.height, l.width), 0);
+  const gflop = (2 * macs) / 1e9;
 
-  const totals: number[] = [];
-  const cpuTotals: number[] = [];
-  const perScale = new Map<number, number[]>();
+  const product = timer((report) => extractDelfFeatures(model, input, { scales }, report));
   let jsHeap = process.memoryUsage().heapUsed;
-  let firstRunMs = 0;
-  let count = 0;
-  for (let r = 0; r <= runs; r++) {
-    const report: ExtractReport = { levels: [] };
-    const started = performance.now();
-    const cpuStarted = process.cpuUsage();
-    const features = await extractDelfFeatures(model, input, { scales }, report);
-    const ms = performance.now() - started;
-    const cpu = process.cpuUsage(cpuStarted);
+  // Warm-up (first run) then one timed run before the baseline exists: the product's own heap peak.
+  const firstRunMs = await product.run(false);
+  await product.run(true);
+  const peakWasmHeap = tfjsWasmHeapBytes();
+  let baseline: ReturnType<typeof timer> | null = null;
+  let plain: ReturnType<typeof plainDelfNetwork> | null = null;
+  if (values.baseline) {
+    plain = plainDelfNetwork(await tensorMap(values.weights!));
+    const network = plain.run;
+    baseline = timer((report) => extractDelfFeaturesWith(network, model, input, { scales }, report));
+    await baseline.run(false);
+  }
+  for (let r = 1; r < runs; r++) {
+    // Alternate, so that machine load drifts hit both alike.
+    if (baseline) await baseline.run(true);
+    await product.run(true);
     jsHeap = Math.max(jsHeap, process.memoryUsage().heapUsed);
-    count = features.count;
-    if (r === 0) {
-      firstRunMs = ms;
-      continue;
+  }
+  if (baseline) await baseline.run(true);
+  // Contention-robust figure (a shared machine): each level alone, product and baseline alternating,
+  // best of --level-trials each; their sums estimate the pyramid without other processes' bursts.
+  const levelTrials = Number(values["level-trials"]);
+  let levelBest: { productMs: number; baselineMs: number; perScale: Record<string, [number, number]> } | null = null;
+  if (baseline && plain && levelTrials > 0) {
+    const perScale: Record<string, [number, number]> = {};
+    for (const scale of scales) {
+      let a = Infinity, b = Infinity;
+      for (let r = 0; r < levelTrials; r++) {
+        let t = performance.now();
+        await extractDelfFeatures(model, input, { scales: [scale] });
+        a = Math.min(a, performance.now() - t);
+        t = performance.now();
+        await extractDelfFeaturesWith(plain.run, model, input, { scales: [scale] });
+        b = Math.min(b, performance.now() - t);
+      }
+      perScale[String(scale)] = [Math.round(a), Math.round(b)];
     }
-    totals.push(ms);
-    cpuTotals.push((cpu.user + cpu.system) / 1000);
-    for (const level of report.levels) perScale.set(level.scale, [...(perScale.get(level.scale) ?? []), level.ms]);
+    const sum = (i: 0 | 1) => Object.values(perScale).reduce((n, v) => n + v[i], 0);
+    levelBest = { productMs: sum(0), baselineMs: sum(1), perScale };
   }
   model.dispose();
+  plain?.dispose();
 
-  const macs = pyramidLevels(input.height, input.width, scales).reduce((n, l) => n + levelMacs(l.height, l.width), 0);
-  const medianMs = median(totals);
-  const result = {
-    medianMs: Math.round(medianMs),
-    perScaleMs: Object.fromEntries(scales.map((s) => [String(s), Math.round(median(perScale.get(Math.fround(s)) ?? [Number.NaN]))])),
-    gflops: Number(((2 * macs) / 1e9).toFixed(3)),
-    medianCpuMs: Math.round(median(cpuTotals)),
-    gflopsPerSecond: Number(((2 * macs) / 1e9 / (medianMs / 1000)).toFixed(2)),
-    peakWasmHeapMiB: Number((tfjsWasmHeapBytes() / MiB).toFixed(1)),
+  const medianMs = median(product.totals);
+  const perScaleMs = (t: ReturnType<typeof timer>) =>
+    Object.fromEntries(scales.map((s) => [String(s), Math.round(median(t.perScale.get(Math.fround(s)) ?? [Number.NaN]))]));
+  const common = {
+    perScaleMs: perScaleMs(product),
+    gflops: Number(gflop.toFixed(3)),
+    gflopsPerSecond: Number((gflop / (medianMs / 1000)).toFixed(2)),
+    peakWasmHeapMiB: Number((peakWasmHeap / MiB).toFixed(1)),
+    runs,
+  };
+  const details = {
+    engine: engine === "wasm" ? `wasm (${flavour})` : "tfjs",
+    medianCpuMs: Math.round(median(product.cpuTotals)),
     jsHeapMiB: Number((jsHeap / MiB).toFixed(1)),
     wasmHeapAfterInitMiB: Number((heapAfterInit / MiB).toFixed(1)),
     wasmHeapAfterWeightsMiB: Number((heapAfterWeights / MiB).toFixed(1)),
     firstRunMs: Math.round(firstRunMs),
-    runs,
-    features: count,
+    features: product.count,
     input: { width: input.width, height: input.height, image: imagePath ? "graf/img1.png" : "procedural texture" },
     weights: values.weights,
   };
+  const result = baseline
+    ? {
+        medianMs: Math.round(medianMs),
+        baselineMedianMs: Math.round(median(baseline.totals)),
+        speedup: Number((median(baseline.totals) / medianMs).toFixed(2)),
+        ...common,
+        bestMs: Math.round(Math.min(...product.totals)),
+        baselineBestMs: Math.round(Math.min(...baseline.totals)),
+        bestSpeedup: Number((Math.min(...baseline.totals) / Math.min(...product.totals)).toFixed(2)),
+        ...(levelBest
+          ? { levelBestSumMs: levelBest.productMs, baselineLevelBestSumMs: levelBest.baselineMs, levelBestSpeedup: Number((levelBest.baselineMs / levelBest.productMs).toFixed(2)), levelBestMs: levelBest.perScale }
+          : {}),
+        baselineGflopsPerSecond: Number((gflop / (median(baseline.totals) / 1000)).toFixed(2)),
+        baselinePerScaleMs: perScaleMs(baseline),
+        cpuSpeedup: Number((median(baseline.cpuTotals) / median(product.cpuTotals)).toFixed(2)),
+        baselineMedianCpuMs: Math.round(median(baseline.cpuTotals)),
+        baselineFeatures: baseline.count,
+        ...details,
+      }
+    : { medianMs: Math.round(medianMs), ...common, ...details };
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;
+}
+
+/** Wall and CPU time of each timed run of `extract`, per pyramid and per scale. */
+function timer(extract: (report: ExtractReport) => Promise<{ count: number }>) {
+  const t = {
+    totals: [] as number[],
+    cpuTotals: [] as number[],
+    perScale: new Map<number, number[]>(),
+    count: 0,
+    async run(timed: boolean): Promise<number> {
+      const report: ExtractReport = { levels: [] };
+      const started = performance.now();
+      const cpuStarted = process.cpuUsage();
+      t.count = (await extract(report)).count;
+      const ms = performance.now() - started;
+      const cpu = process.cpuUsage(cpuStarted);
+      if (timed) {
+        t.totals.push(ms);
+        t.cpuTotals.push((cpu.user + cpu.system) / 1000);
+        for (const level of report.levels) t.perScale.set(level.scale, [...(t.perScale.get(level.scale) ?? []), level.ms]);
+      }
+      return ms;
+    },
+  };
+  return t;
+}
+
+/** The checkpoint-named tensors of `--weights` (synthetic:SEED or a model directory). */
+async function tensorMap(weights: string): Promise<TensorMap> {
+  const seed = parseSyntheticSpec(weights);
+  if (seed !== null) return new Map(syntheticModelTensors(seed).map((t) => [t.name, { shape: t.shape, values: t.values }]));
+  return (await loadModelDirectoryFromDisk(weights)).tensors;
 }
 
 /** Centre square crop resized to size² (the tutorial fit for 256; never upscales beyond the crop). */

@@ -131,7 +131,8 @@ function childScript(): Promise<string> {
 export async function measureInFreshProcess(config: ChildConfig): Promise<MemoryResult> {
   const script = await childScript();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", script, "--child", JSON.stringify(config)], {
+    // Relaxed SIMD as in workerd (Node 20 needs the flag), so the conv engine runs the same build.
+    const child = spawn(process.execPath, ["--expose-gc", "--experimental-wasm-relaxed-simd", script, "--child", JSON.stringify(config)], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -298,7 +299,9 @@ class MemorySampler {
       if ("llhttp_init" in instance.exports) return;
       const label = Object.keys(instance.exports).filter((k) => typeof instance.exports[k] === "function").slice(0, 2).join(",");
       const found = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((ns) => Object.values(ns ?? {}))];
-      for (const v of found) if (v instanceof WebAssembly.Memory && !into.some((m) => m.memory === v)) into.push({ memory: v, label });
+      // A memory counts once: the conv kernel's instance imports tfjs-wasm's own memory.
+      const known = (v: WebAssembly.Memory) => [...this.lasting, ...this.transient].some((m) => m.memory === v);
+      for (const v of found) if (v instanceof WebAssembly.Memory && !known(v)) into.push({ memory: v, label });
     };
     const instantiate = WebAssembly.instantiate.bind(WebAssembly) as (...a: unknown[]) => Promise<unknown>;
     (WebAssembly as { instantiate: unknown }).instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {

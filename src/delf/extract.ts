@@ -11,7 +11,10 @@ import { PIXEL_OFFSET, PIXEL_SCALE } from "./constants";
 import { postProcessDescriptors } from "./descriptors";
 import { DelfError } from "./errors";
 import type { DelfModel } from "./model";
-import { runNetwork } from "./network";
+import { runNetwork, type LevelOutput } from "./network";
+
+/** The forward pass of one level (the product's runNetwork; benchmarks pass a plain one). */
+export type NetworkRunner = (model: DelfModel, input: tf.Tensor4D, stemBands: number) => LevelOutput;
 import { nonMaxSuppression } from "./nms";
 import { resolveExtractOptions, type ExtractOptions } from "./options";
 import { pyramidLevels, type PyramidLevel } from "./pyramid";
@@ -59,6 +62,7 @@ function normalisedImage(pixels: Pixels): tf.Tensor4D {
  * (8 block1 rows) per band, since each band recomputes 32 halo rows on both sides. For the 256² tutorial
  * pyramid: 512² → 5 bands, 362² → 3, 256² → 2, smaller levels → 1. Measured peak wasm heap of that
  * pyramid: 124.3 MiB with 256² per band, 103.5 MiB with 240² (docs/BENCHMARKS.md, "DELF extraction").
+ * With the wasm conv engine, 362² bands grow the heap one step (84.6 → 101.6 MiB) in a tutorial match.
  */
 const STEM_BAND_PIXELS = 240 * 240;
 const MIN_BAND_ROWS = 64;
@@ -66,6 +70,7 @@ const stemBands = (level: PyramidLevel) =>
   Math.max(1, Math.min(Math.ceil((level.height * level.width) / STEM_BAND_PIXELS), Math.floor(level.height / MIN_BAND_ROWS)));
 
 async function extractLevel(
+  network: NetworkRunner,
   model: DelfModel,
   image: tf.Tensor4D,
   level: PyramidLevel,
@@ -74,7 +79,7 @@ async function extractLevel(
   const [, H, W] = image.shape;
   // Legacy TF1 ResizeBilinear: no align-corners, no half-pixel centres. Identity at the same size.
   const input = level.height === H && level.width === W ? image : tf.image.resizeBilinear(image, [level.height, level.width], false, false);
-  const out = runNetwork(model, input, stemBands(level));
+  const out = network(model, input, stemBands(level));
   if (input !== image) input.dispose();
   const { features, logits, height: h, width: w } = out;
   try {
@@ -115,7 +120,18 @@ async function extractLevel(
  * DELF features of `pixels` with google/delf/1 semantics. Locations are (y, x) in the pixels'
  * own frame; rows in descending score order. Throws DelfError for bad options or pixels.
  */
-export async function extractDelfFeatures(
+export function extractDelfFeatures(
+  model: DelfModel,
+  pixels: Pixels,
+  options: Partial<ExtractOptions> = {},
+  report?: ExtractReport,
+): Promise<Features> {
+  return extractDelfFeaturesWith(runNetwork, model, pixels, options, report);
+}
+
+/** extractDelfFeatures with another forward pass (scripts/bench's plain tfjs network). */
+export async function extractDelfFeaturesWith(
+  network: NetworkRunner,
   model: DelfModel,
   pixels: Pixels,
   options: Partial<ExtractOptions> = {},
@@ -133,7 +149,7 @@ export async function extractDelfFeatures(
   try {
     for (const i of order) {
       const started = performance.now();
-      const level = await extractLevel(model, image, levels[i], o);
+      const level = await extractLevel(network, model, image, levels[i], o);
       perLevel[i] = level;
       report?.levels.push({
         scale: levels[i].scale,

@@ -11,16 +11,11 @@ import type { PcaParameters } from "./descriptors";
 import { DelfError } from "./errors";
 import { allConvs, delfNetworkSpec, type ConvSpec, type NetworkSpec } from "./layers";
 import { syntheticModelTensors } from "./synthetic";
-import { FilterBlock } from "./filter-buffers";
 import { runNetwork } from "./network";
-
-/** One conv with folded weights on the tfjs backend. 1×1 convs are stored as [in, out] matrices. */
-export interface UploadedConv {
-  spec: ConvSpec;
-  /** [k, k, in, out] for k > 1, [in, out] for 1×1 (run as a matMul). */
-  filter: tf.Tensor;
-  bias: tf.Tensor1D;
-}
+import type { ConvEngine, ConvEngineName, FoldedConv } from "./conv-engine";
+import { convKernel, type ConvKernelFlavour } from "./conv-engine/kernel";
+import { TfjsConvEngine } from "./conv-engine/tfjs-engine";
+import { WasmConvEngine } from "./conv-engine/wasm-engine";
 
 export interface DelfModel {
   trained: boolean;
@@ -28,15 +23,32 @@ export interface DelfModel {
   /** Number of tensors the model was built from (222 checkpoint + PCA). */
   tensorCount: number;
   spec: NetworkSpec;
-  /** Uploaded convs by checkpoint scope. */
-  convs: Map<string, UploadedConv>;
+  /** Runs the convs (weights folded and stored by the engine). */
+  engine: ConvEngine;
   pca: PcaParameters;
   /** Bytes of tfjs filter buffers freed after warm-up (0 when kept; see filter-buffers.ts). */
   releasedFilterBytes: number;
   dispose(): void;
 }
 
+/** Where createDelfModel's time went (filled when the caller passes a report object). */
+export interface ModelLoadReport {
+  /** Folding BN and storing the weights in the engine (packing / Winograd transforms / tfjs upload). */
+  packMs: number;
+  /** The warm-up pass on a 64² input (XNNPACK operators; first calls of the wasm kernel). */
+  warmUpMs: number;
+}
+
 export interface CreateModelOptions {
+  /** Filled with the load's timings. */
+  report?: ModelLoadReport;
+  /**
+   * "wasm" (default): the project's SIMD conv kernel, weights packed once; "tfjs": plain tfjs-wasm
+   * (XNNPACK), the reference path for tests and benchmarks.
+   */
+  convEngine?: ConvEngineName;
+  /** Kernel build for the "wasm" engine (default: relaxed SIMD when the runtime has it). */
+  kernelFlavour?: ConvKernelFlavour;
   /**
    * Run the network once on a small input so every layer's XNNPACK operator exists, then free the
    * tfjs copies of the filters (≈ 36 MiB less wasm heap). Default true.
@@ -62,17 +74,18 @@ function tensor(tensors: TensorMap, name: string, shape?: number[]): Float32Arra
   return t.values;
 }
 
-function foldConv(tensors: TensorMap, spec: ConvSpec): { weights: Float32Array; bias: Float32Array } {
+/** One conv's weights with BatchNorm folded in (or its biases, for the attention logit conv). */
+export function foldConv(tensors: TensorMap, spec: ConvSpec): FoldedConv {
   const shape = [spec.kernel, spec.kernel, spec.inChannels, spec.outChannels];
   const weights = tensor(tensors, `${spec.scope}/weights`, shape);
-  if (!spec.batchNorm) return { weights, bias: tensor(tensors, `${spec.scope}/biases`, [spec.outChannels]) };
+  if (!spec.batchNorm) return { spec, weights, bias: tensor(tensors, `${spec.scope}/biases`, [spec.outChannels]) };
   const bn = (p: string) => tensor(tensors, `${spec.scope}/BatchNorm/${p}`, [spec.outChannels]);
-  return foldBatchNorm(weights, {
+  return { spec, ...foldBatchNorm(weights, {
     gamma: bn("gamma"),
     beta: bn("beta"),
     movingMean: bn("moving_mean"),
     movingVariance: bn("moving_variance"),
-  });
+  }) };
 }
 
 /**
@@ -91,26 +104,24 @@ function pcaParameters(tensors: TensorMap): PcaParameters {
   };
 }
 
-/** Folds every conv of `convSpecs` into `filters` (by index) and a bias tensor, filling `convs`. */
-function uploadConvs(tensors: TensorMap, convSpecs: ConvSpec[], filters: FilterBlock, convs: Map<string, UploadedConv>): void {
-  convSpecs.forEach((c, i) => {
-    const { weights, bias } = foldConv(tensors, c);
-    filters.write(i, weights);
-    convs.set(c.scope, { spec: c, filter: filters.tensors[i], bias: tf.tensor1d(bias, "float32") });
-  });
+/**
+ * The conv engine over `tensors`. A separate function so that the fold closure (which holds the
+ * TensorMap) lives in no scope the model keeps (see consumeTensors).
+ */
+function createEngine(tensors: TensorMap, convSpecs: ConvSpec[], options: CreateModelOptions): ConvEngine {
+  const fold = (spec: ConvSpec) => foldConv(tensors, spec);
+  return (options.convEngine ?? "wasm") === "wasm"
+    ? new WasmConvEngine(convKernel(options.kernelFlavour), convSpecs, fold)
+    : new TfjsConvEngine(convSpecs, fold);
 }
 
 /**
- * The model's dispose(), made outside createDelfModel on purpose: a closure created there would share
+ * The model's dispose(), made outside createDelfModel on purpose: a closure created there could share
  * its scope — which holds the TensorMap (the whole model directory, ≈ 39 MB of shards) — and keep it
  * alive for the model's lifetime (measured: +38.9 MiB of JS memory; test/node/memory).
  */
-function modelDisposer(convs: Map<string, UploadedConv>, filters: FilterBlock): () => void {
-  return () => {
-    for (const c of convs.values()) c.bias.dispose();
-    convs.clear();
-    filters.dispose();
-  };
+function modelDisposer(engine: ConvEngine): () => void {
+  return () => engine.dispose();
 }
 
 /**
@@ -126,29 +137,30 @@ export function createDelfModel(
   const pca = pcaParameters(tensors);
   const spec = delfNetworkSpec();
   const convSpecs = allConvs(spec);
-  const convs = new Map<string, UploadedConv>();
-  const filters = new FilterBlock(convSpecs.map((c) => (c.kernel === 1 ? [c.inChannels, c.outChannels] : [c.kernel, c.kernel, c.inChannels, c.outChannels])));
-  const dispose = modelDisposer(convs, filters);
-  try {
-    uploadConvs(tensors, convSpecs, filters, convs);
-  } catch (error) {
-    dispose();
-    throw error;
-  }
+  const packStarted = performance.now();
+  const engine = createEngine(tensors, convSpecs, options);
+  if (options.report) options.report.packMs = performance.now() - packStarted;
   const tensorCount = delfCheckpointTensors().length + PCA_TENSORS.length + (pca.variances ? 1 : 0);
   if (options.consumeTensors) tensors.clear();
-  const model: DelfModel = { trained: meta.trained, source: meta.source, tensorCount, spec, convs, pca, releasedFilterBytes: 0, dispose };
+  const model: DelfModel = {
+    trained: meta.trained, source: meta.source, tensorCount, spec, engine, pca, releasedFilterBytes: 0,
+    dispose: modelDisposer(engine),
+  };
   if (options.releaseFilterBuffers ?? true) {
+    // Warm-up: every layer runs once (XNNPACK operators exist; the wasm kernel is called often
+    // enough to be queued for the optimising tier before the first real pyramid).
+    const warmUpStarted = performance.now();
     const input = tf.zeros([1, WARM_UP_SIDE, WARM_UP_SIDE, 3]) as tf.Tensor4D;
     const out = runNetwork(model, input);
     tf.dispose([input, out.features, out.logits]);
-    model.releasedFilterBytes = filters.release();
+    model.releasedFilterBytes = engine.afterWarmUp();
+    if (options.report) options.report.warmUpMs = performance.now() - warmUpStarted;
   }
   return model;
 }
 
 /** The deterministic synthetic model for `seed` (trained: false, source "synthetic:<seed>"). */
-export function syntheticDelfModel(seed: number): DelfModel {
+export function syntheticDelfModel(seed: number, options: CreateModelOptions = {}): DelfModel {
   const tensors: TensorMap = new Map(syntheticModelTensors(seed).map((t) => [t.name, { shape: t.shape, values: t.values }]));
-  return createDelfModel(tensors, { trained: false, source: `synthetic:${seed}` });
+  return createDelfModel(tensors, { trained: false, source: `synthetic:${seed}` }, options);
 }

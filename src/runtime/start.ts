@@ -6,6 +6,7 @@
 import type { WasmModules } from "./wasm-modules";
 import { startTfjsWasm } from "./tfjs";
 import { startKernels, type KernelExports } from "./kernels";
+import { setConvKernelModules } from "../delf/conv-engine/kernel";
 
 export interface Runtime {
   modules: WasmModules;
@@ -16,6 +17,7 @@ let runtime: Promise<Runtime> | undefined;
 
 export function startRuntime(modules: WasmModules): Promise<Runtime> {
   runtime ??= (async () => {
+    setConvKernelModules(modules);
     const [, kernels] = await Promise.all([startTfjsWasm(modules.tfjsSimd), startKernels(modules.kernels)]);
     return { modules, kernels };
   })();

@@ -11,6 +11,12 @@ async function compileFile(path: string): Promise<WebAssembly.Module> {
   return WebAssembly.compile(new Uint8Array(await readFile(path)));
 }
 
+/** The relaxed-SIMD build only where this V8 validates it (Node 20 needs --experimental-wasm-relaxed-simd). */
+async function compileIfValid(path: string): Promise<WebAssembly.Module | null> {
+  const bytes = new Uint8Array(await readFile(path));
+  return WebAssembly.validate(bytes) ? WebAssembly.compile(bytes) : null;
+}
+
 function packageFile(specifier: string): string {
   return require.resolve(specifier);
 }
@@ -20,15 +26,17 @@ let cached: Promise<WasmModules> | undefined;
 /** Compiles (once per process) every wasm module the pipeline needs. */
 export function loadNodeWasmModules(): Promise<WasmModules> {
   cached ??= (async () => {
-    const [tfjsSimd, kernels, jpegDecoder, pngDecoder, webpDecoder, photoDecoder] = await Promise.all([
+    const [tfjsSimd, kernels, convRelaxed, convSimd, jpegDecoder, pngDecoder, webpDecoder, photoDecoder] = await Promise.all([
       compileFile(packageFile("@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm")),
       compileFile(`${projectRoot}build/kernels.wasm`),
+      compileIfValid(`${projectRoot}build/conv-relaxed.wasm`),
+      compileFile(`${projectRoot}build/conv-simd.wasm`),
       compileFile(packageFile("@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm")),
       compileFile(packageFile("@jsquash/png/codec/pkg/squoosh_png_bg.wasm")),
       compileFile(packageFile("@jsquash/webp/codec/dec/webp_dec.wasm")),
       compileFile(`${projectRoot}codecs/photo-decoder/photo-decoder.wasm`),
     ]);
-    return { tfjsSimd, kernels, jpegDecoder, pngDecoder, webpDecoder, photoDecoder };
+    return { tfjsSimd, kernels, convRelaxed, convSimd, jpegDecoder, pngDecoder, webpDecoder, photoDecoder };
   })();
   return cached;
 }

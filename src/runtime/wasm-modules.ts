@@ -8,6 +8,10 @@ export interface WasmModules {
   tfjsSimd: WebAssembly.Module;
   /** The AssemblyScript kernels (build/kernels.wasm). */
   kernels: WebAssembly.Module;
+  /** The DELF conv kernel (assembly/conv/): relaxed-SIMD build, null where the runtime lacks it. */
+  convRelaxed: WebAssembly.Module | null;
+  /** The DELF conv kernel's plain SIMD128 build (the fallback). */
+  convSimd: WebAssembly.Module;
   /** Image codecs (@jsquash). */
   jpegDecoder: WebAssembly.Module;
   pngDecoder: WebAssembly.Module;

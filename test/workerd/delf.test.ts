@@ -7,7 +7,8 @@ import { startRuntime } from "../../src/runtime/start";
 import { syntheticModelTensors } from "../../src/delf/synthetic";
 import { syntheticDelfModel, type DelfModel } from "../../src/delf/model";
 import { extractDelfFeatures } from "../../src/delf/extract";
-import { featuresDigest, fixturePixels, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "../node/delf/fixture";
+import { featuresDigest, fixturePixels, FIXTURE_DIGESTS, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "../node/delf/fixture";
+import { bestConvKernelFlavour } from "../../src/delf/conv-engine/kernel";
 
 describe("DELF extraction inside workerd", () => {
   let model: DelfModel;
@@ -27,7 +28,22 @@ describe("DELF extraction inside workerd", () => {
     const f = await extractDelfFeatures(model, fixturePixels(), FIXTURE_OPTIONS);
     expect(f.count).toBe(13);
     expect(Array.from(f.locations.subarray(0, 4))).toEqual([32, 64, 64, 0]);
-    expect(await featuresDigest(f)).toBe("99c2d7831597f87f4b5d6c82f75e203d1ae801ea3b7a8832e3a551d98f6cf58d");
+    // workerd has relaxed SIMD on by default: the default engine runs the relaxed build
+    expect(bestConvKernelFlavour()).toBe("relaxed-simd");
+    expect(await featuresDigest(f)).toBe(FIXTURE_DIGESTS["relaxed-simd"]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each([
+    { convEngine: "tfjs", kernelFlavour: undefined },
+    { convEngine: "wasm", kernelFlavour: "simd128" },
+  ] as const)("conv engine $convEngine $kernelFlavour: the fixture digest as in Node", async (options) => {
+    const m = syntheticDelfModel(1, options);
+    try {
+      const f = await extractDelfFeatures(m, fixturePixels(), FIXTURE_OPTIONS);
+      expect(await featuresDigest(f)).toBe(FIXTURE_DIGESTS[options.kernelFlavour ?? "tfjs"]);
+    } finally {
+      m.dispose();
+    }
   });
 });

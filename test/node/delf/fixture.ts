@@ -34,3 +34,14 @@ export const tensorsDigest = (tensors: NamedTensor[]) => sha256Hex(bytesOf(tenso
 
 /** sha-256 over all values of syntheticModelTensors(1), in order. */
 export const SYNTHETIC_1_DIGEST = "7bbd5fa3a91cf1cfbdf6e759de6077460aa6efbf6d662efce034333d55f100ae";
+
+/**
+ * Digest of the fixture extraction (FIXTURE_OPTIONS, synthetic:1) per conv engine / kernel build:
+ * the same bytes in Node and in workerd. The relaxed-SIMD figure holds where relaxed_madd is a fused
+ * multiply-add (x86 with FMA3, as on this project's machines).
+ */
+export const FIXTURE_DIGESTS = {
+  tfjs: "99c2d7831597f87f4b5d6c82f75e203d1ae801ea3b7a8832e3a551d98f6cf58d",
+  simd128: "de95dfa18d799d0e11267d3564e1ebbff11e40580282a4a0a6993c2af0dc3451",
+  "relaxed-simd": "df985c3430d094fa5586948707234d6e2603ce2e95b0d21b54731fff9ae68cf8",
+} as const;

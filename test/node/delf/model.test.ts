@@ -8,7 +8,8 @@ import { createDelfModel, syntheticDelfModel, type DelfModel } from "../../../sr
 import { extractDelfFeatures } from "../../../src/delf/extract";
 import { DelfError } from "../../../src/delf/errors";
 import { tfjsWasmHeapBytes } from "../../../src/runtime/tfjs";
-import { featuresDigest, fixturePixels, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "./fixture";
+import { featuresDigest, fixturePixels, FIXTURE_DIGESTS, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "./fixture";
+import { bestConvKernelFlavour } from "../../../src/delf/conv-engine/kernel";
 import { startNodeRuntime } from "./helpers";
 
 describe("syntheticModelTensors", () => {
@@ -65,8 +66,19 @@ describe("DelfModel", () => {
 
   it("synthetic model metadata", () => {
     expect([model.trained, model.source, model.tensorCount]).toEqual([false, "synthetic:1", 225]);
-    // every folded filter (9,037,504 floats, spec §6) was freed from the tfjs side after warm-up
-    expect(model.releasedFilterBytes).toBe(9037504 * 4);
+    // the wasm conv engine owns the only (packed) copy of the filters: nothing to release
+    expect(model.engine.name).toBe("wasm");
+    expect(model.releasedFilterBytes).toBe(0);
+  });
+
+  it("tfjs conv engine: every folded filter (9,037,504 floats, spec §6) is freed from the tfjs side after warm-up", () => {
+    const plain = syntheticDelfModel(1, { convEngine: "tfjs" });
+    try {
+      expect(plain.engine.name).toBe("tfjs");
+      expect(plain.releasedFilterBytes).toBe(9037504 * 4);
+    } finally {
+      plain.dispose();
+    }
   });
 
   it("a model directory written from synthetic weights loads back and extracts identically", async () => {
@@ -83,6 +95,22 @@ describe("DelfModel", () => {
     }
   });
 
+  it.each([
+    { convEngine: "tfjs", kernelFlavour: undefined },
+    { convEngine: "wasm", kernelFlavour: "simd128" },
+    { convEngine: "wasm", kernelFlavour: "relaxed-simd" },
+  ] as const)("fixture digest with conv engine $convEngine $kernelFlavour (the workerd test expects the same)", async (options) => {
+    if (options.kernelFlavour === "relaxed-simd" && bestConvKernelFlavour() !== "relaxed-simd")
+      throw new Error("relaxed SIMD unavailable: run Node with --experimental-wasm-relaxed-simd (vitest.config.ts does)");
+    const m = syntheticDelfModel(1, options);
+    try {
+      const f = await extractDelfFeatures(m, fixturePixels(), FIXTURE_OPTIONS);
+      expect(await featuresDigest(f)).toBe(FIXTURE_DIGESTS[options.kernelFlavour ?? "tfjs"]);
+    } finally {
+      m.dispose();
+    }
+  });
+
   it("refuses a tensor map with a missing tensor (invalid_model)", () => {
     const tensors = new Map(syntheticModelTensors(1).map((t) => [t.name, { shape: t.shape, values: t.values }]));
     tensors.delete("resnet_v1_50/block2/unit_3/bottleneck_v1/conv2/BatchNorm/gamma");
@@ -95,7 +123,7 @@ describe("DelfModel", () => {
     const f = await extractDelfFeatures(model, fixturePixels(), FIXTURE_OPTIONS);
     // 96×80 at 0.5 → 48×40 → 2×2 cells; at 1.0 → 3×3 cells
     expect(f.count).toBe(13);
-    expect(await featuresDigest(f)).toBe("99c2d7831597f87f4b5d6c82f75e203d1ae801ea3b7a8832e3a551d98f6cf58d");
+    expect(await featuresDigest(f)).toBe(FIXTURE_DIGESTS[bestConvKernelFlavour()!]);
     for (let i = 1; i < f.count; i++) expect(f.scores[i]).toBeLessThanOrEqual(f.scores[i - 1]);
     for (let i = 0; i < f.count; i++) {
       let n = 0;

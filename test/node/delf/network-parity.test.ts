@@ -2,14 +2,17 @@
 // random inputs and weights, odd sizes included: catches padding, stride and ordering mistakes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { createDelfModel, type DelfModel, type UploadedConv } from "../../../src/delf/model";
-import { runConv, runNetwork } from "../../../src/delf/network";
+import { createDelfModel, type DelfModel } from "../../../src/delf/model";
+import { runNetwork } from "../../../src/delf/network";
+import { runConv, type UploadedConv } from "../../../src/delf/conv-engine/tfjs-engine";
 import { syntheticModelTensors } from "../../../src/delf/synthetic";
 import type { TensorMap } from "../../../src/model/model-directory";
 import type { ConvSpec } from "../../../src/delf/layers";
 import { conv, maxPool, referenceNetwork, samePads, type Map3 } from "./reference";
 import { startNodeRuntime } from "./helpers";
 import { FilterBlock } from "../../../src/delf/filter-buffers";
+import { WasmConvEngine } from "../../../src/delf/conv-engine/wasm-engine";
+import { convKernel, type ConvKernelFlavour } from "../../../src/delf/conv-engine/kernel";
 
 /** Deterministic values in [-1, 1). */
 function randomValues(n: number, seed: number): Float32Array {
@@ -41,19 +44,38 @@ describe("tfjs layers vs plain-TS reference", () => {
     { name: "3×3/2 strided, 1×1 input", k: 3, stride: 2, h: 1, w: 1, cin: 4, cout: 4 },
     { name: "3×3/1 SAME, odd", k: 3, stride: 1, h: 5, w: 7, cin: 5, cout: 3 },
     { name: "1×1 as matMul", k: 1, stride: 1, h: 3, w: 5, cin: 8, cout: 7 },
+    { name: "3×3/1 SAME, Winograd in the wasm engine (odd×odd)", k: 3, stride: 1, h: 7, w: 9, cin: 8, cout: 16 },
+    { name: "3×3/1 SAME, Winograd, several chunks of tile rows", k: 3, stride: 1, h: 40, w: 6, cin: 1024, cout: 8 },
+    { name: "1×1 with residual-free bias+ReLU, rows not a multiple of 6", k: 1, stride: 1, h: 5, w: 7, cin: 12, cout: 24 },
   ];
-  it.each(cases)("$name", ({ k, stride, h, w, cin, cout }) => {
+  const engines: Array<{ engine: string; conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => tf.Tensor4D }> = [
+    {
+      engine: "tfjs",
+      conv: (input, spec, weights, bias) => {
+        const { kernel: k, inChannels: cin, outChannels: cout } = spec;
+        const uploaded: UploadedConv = { spec, filter: tf.tensor(weights, k === 1 ? [cin, cout] : [k, k, cin, cout]), bias: tf.tensor1d(bias) };
+        const y = runConv(input, uploaded, true);
+        tf.dispose([uploaded.filter, uploaded.bias]);
+        return y;
+      },
+    },
+    ...(["simd128", "relaxed-simd"] as ConvKernelFlavour[]).map((flavour) => ({
+      engine: `wasm ${flavour}`,
+      conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => {
+        const engine = new WasmConvEngine(convKernel(flavour), [spec], () => ({ spec, weights, bias }));
+        const y = engine.conv(input, spec.scope, true);
+        engine.dispose();
+        return y;
+      },
+    })),
+  ];
+  it.each(engines.flatMap((e) => cases.map((c) => ({ ...c, ...e }))))("$engine: $name", ({ k, stride, h, w, cin, cout, conv: runEngineConv }) => {
     const x = randomValues(h * w * cin, 11 + h * 31 + w);
     const weights = randomValues(k * k * cin * cout, 7 + k);
     const bias = randomValues(cout, 3);
     const spec: ConvSpec = { scope: "test", kernel: k, inChannels: cin, outChannels: cout, stride, batchNorm: true };
-    const uploaded: UploadedConv = {
-      spec,
-      filter: tf.tensor(weights, k === 1 ? [cin, cout] : [k, k, cin, cout]),
-      bias: tf.tensor1d(bias),
-    };
     const input = tf.tensor4d(x, [1, h, w, cin]);
-    const y = runConv(input, uploaded, true);
+    const y = runEngineConv(input, spec, weights, bias);
     const got = y.dataSync();
     const beg = Math.floor((k - 1) / 2);
     const pads = stride === 1
@@ -64,7 +86,7 @@ describe("tfjs layers vs plain-TS reference", () => {
     expect([ref.h, ref.w]).toEqual([Math.ceil(h / stride), Math.ceil(w / stride)]);
     const want = ref.v.map((v, i) => Math.max(v + bias[i % cout], 0));
     expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
-    tf.dispose([input, y, uploaded.filter, uploaded.bias]);
+    tf.dispose([input, y]);
   });
 
   it.each([[7, 9], [8, 8], [1, 2], [5, 6]])("pool1 3×3/2 SAME and the 1×1/2 subsample on %i×%i", (h, w) => {

@@ -1,0 +1,87 @@
+/**
+ * One extraction measurement, the same code in Node and inside workerd (bench -- workerd): the cold
+ * path in parts, then warm pyramids alternating with the plain tfjs baseline (scripts/bench/plain-delf.ts).
+ * Cold parts: runtime start (tfjs-wasm + kernels), read + verify the model directory (sha-256 of
+ * every shard, names, shapes — from memory: the directory export-weights writes, built in memory
+ * here so Node and workerd read the same bytes without I/O), pack (BN fold + packing + Winograd
+ * transforms), warm-up (64² pass), first pyramid. Input: the 256² procedural texture, tutorial scales.
+ */
+import type { WasmModules } from "../../../src/runtime/wasm-modules";
+import { startRuntime } from "../../../src/runtime/start";
+import { buildModelDirectory, loadModelDirectory } from "../../../src/model/model-directory";
+import { requiredModelTensors } from "../../../src/model/delf-tensors";
+import { syntheticModelTensors } from "../../../src/delf/synthetic";
+import { createDelfModel, type ModelLoadReport } from "../../../src/delf/model";
+import { extractDelfFeatures, extractDelfFeaturesWith } from "../../../src/delf/extract";
+import { bestConvKernelFlavour } from "../../../src/delf/conv-engine/kernel";
+import { TUTORIAL_SCALES } from "../../../src/delf/constants";
+import { texture } from "../../../test/shared/texture";
+import { plainDelfNetwork } from "../plain-delf";
+
+export interface ExtractionMeasurement {
+  flavour: string | null;
+  cold: { runtimeStartMs: number; readVerifyMs: number; packMs: number; warmUpMs: number; firstPyramidMs: number };
+  warmMs: number[];
+  baselineMs: number[];
+  warmMedianMs: number;
+  baselineMedianMs: number;
+  speedup: number;
+  /** firstPyramidMs / warmMedianMs. */
+  coldOverWarm: number;
+  features: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const round = (x: number) => Math.round(x * 10) / 10;
+
+export async function measureExtraction(modules: WasmModules, runs: number): Promise<ExtractionMeasurement> {
+  let t = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = now - t;
+    t = now;
+    return round(ms);
+  };
+  await startRuntime(modules);
+  const runtimeStartMs = lap();
+  const files = await buildModelDirectory(syntheticModelTensors(1), { trained: false, source: "synthetic:1" });
+  lap();
+  const loaded = await loadModelDirectory(async (p) => files.get(p)!, requiredModelTensors());
+  const readVerifyMs = lap();
+  files.clear();
+  const report: ModelLoadReport = { packMs: 0, warmUpMs: 0 };
+  const model = createDelfModel(loaded.tensors, loaded.manifest, { consumeTensors: true, report });
+  lap();
+  const pixels = texture(256);
+  const options = { scales: [...TUTORIAL_SCALES] };
+  const features = await extractDelfFeatures(model, pixels, options);
+  const firstPyramidMs = lap();
+
+  const plain = plainDelfNetwork(new Map(syntheticModelTensors(1).map((x) => [x.name, { shape: x.shape, values: x.values }])));
+  await extractDelfFeaturesWith(plain.run, model, pixels, options); // the baseline's warm-up
+  const warmMs: number[] = [], baselineMs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    lap();
+    await extractDelfFeaturesWith(plain.run, model, pixels, options);
+    baselineMs.push(lap());
+    await extractDelfFeatures(model, pixels, options);
+    warmMs.push(lap());
+  }
+  plain.dispose();
+  model.dispose();
+  const warmMedianMs = median(warmMs), baselineMedianMs = median(baselineMs);
+  return {
+    flavour: model.engine.name === "wasm" ? bestConvKernelFlavour() : "tfjs",
+    cold: { runtimeStartMs, readVerifyMs, packMs: round(report.packMs), warmUpMs: round(report.warmUpMs), firstPyramidMs },
+    warmMs,
+    baselineMs,
+    warmMedianMs,
+    baselineMedianMs,
+    speedup: Number((baselineMedianMs / warmMedianMs).toFixed(2)),
+    coldOverWarm: Number((firstPyramidMs / warmMedianMs).toFixed(2)),
+    features: features.count,
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The conv kernel's wasm instance (assembly/conv/ → build/conv-{relaxed,simd}.wasm). It imports
+ * tfjs-wasm's memory, so it reads and writes tfjs tensors where they are. Two builds of one source:
+ * relaxed SIMD (f32x4.relaxed_madd → FMA) when the runtime supports it, plain SIMD128 otherwise.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+export type ConvKernelFlavour = "relaxed-simd" | "simd128";
+
+export interface ConvKernel {
+  flavour: ConvKernelFlavour;
+  conv(
+    input: number, inH: number, inW: number, inC: number,
+    packed: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number,
+    outH: number, outW: number, outC: number,
+    bias: number, residual: number, output: number, relu: number, zeros: number,
+  ): void;
+  winogradInput(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number): void;
+  winogradOutput(m: number, outH: number, outW: number, outC: number, ty0: number, ty1: number, bias: number, relu: number, output: number): void;
+}
+
+export interface ConvKernelModules {
+  /** null where the runtime cannot compile relaxed SIMD (Node 20 without the flag). */
+  convRelaxed: WebAssembly.Module | null;
+  convSimd: WebAssembly.Module;
+}
+
+let modules: ConvKernelModules | undefined;
+const instances = new Map<ConvKernelFlavour, ConvKernel>();
+
+/** Records the compiled kernel modules (once per isolate/process; instantiated on first use). */
+export function setConvKernelModules(m: ConvKernelModules): void {
+  modules = m;
+}
+
+/** The best flavour the runtime has (relaxed SIMD if its module compiled). */
+export function bestConvKernelFlavour(): ConvKernelFlavour | null {
+  if (!modules) return null;
+  return modules.convRelaxed ? "relaxed-simd" : "simd128";
+}
+
+/** The tfjs backend's WebAssembly.Memory (emscripten keeps the instance exports on Module.asm). */
+function tfjsMemory(): WebAssembly.Memory {
+  const wasm = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WebAssembly.Memory } } }).wasm;
+  const memory = wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error("tfjs-wasm memory not found (is the wasm backend active?)");
+  return memory;
+}
+
+/** The kernel of `flavour` (default: the best available), instantiated over tfjs-wasm's memory. */
+export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFlavour()): ConvKernel {
+  if (!modules || !flavour) throw new Error("conv kernel modules not set (startRuntime not called)");
+  let kernel = instances.get(flavour);
+  if (!kernel) {
+    const module = flavour === "relaxed-simd" ? modules.convRelaxed : modules.convSimd;
+    if (!module) throw new Error("relaxed SIMD is not available in this runtime");
+    // Synchronous instantiation of an already compiled module (allowed in Workers).
+    const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
+    const exports = instance.exports as unknown as Omit<ConvKernel, "flavour">;
+    kernel = { flavour, conv: exports.conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
+    instances.set(flavour, kernel);
+  }
+  return kernel;
+}

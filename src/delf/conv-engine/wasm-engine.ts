@@ -1,0 +1,223 @@
+/**
+ * The "wasm" conv engine: every conv runs in the project's implicit-GEMM kernel (kernel.ts) over
+ * tfjs tensors in place. All weights are packed ONCE at load into one tfjs-heap allocation, in the
+ * layout the kernel reads (panels of 8 output channels: [tap][in][8]); it is the model's only copy
+ * of the filters (no tfjs filter tensors, no XNNPACK operators). Bias, residual add and ReLU are
+ * fused into the kernel's output write.
+ * Stride-1 3×3 convs run as Winograd F(2×2, 3×3) (assembly/conv/winograd.ts): their filters are
+ * stored only in the transformed form U = G g Gᵀ (16/9 of the 3×3 weights), as 16 packed [in, out]
+ * matrices.
+ * Relies on @tensorflow/tfjs-backend-wasm 4.22.0 internals (pinned): `makeOutput`, `getMemoryOffset`,
+ * `wasm._malloc/_free`, `wasm.HEAPF32`.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { samePads, stridedPadBefore, type ConvEngine, type FoldConv } from "./index";
+import type { ConvSpec } from "../layers";
+import type { ConvKernel } from "./kernel";
+
+interface WasmBackendInternals {
+  makeOutput(shape: number[], dtype: "float32", memoryOffset?: number): tf.TensorInfo;
+  getMemoryOffset(dataId: object): number;
+  wasm: { HEAPF32: Float32Array; _malloc(bytes: number): number; _free(ptr: number): void };
+}
+
+const backend = () => tf.backend() as unknown as WasmBackendInternals;
+
+/** Output channels are computed in panels of 8. */
+const PANEL = 8;
+const roundUp = (n: number) => Math.ceil(n / PANEL) * PANEL;
+
+interface PackedConv {
+  winograd: boolean;
+  kernel: number;
+  stride: number;
+  inChannels: number;
+  outChannels: number;
+  /** outChannels rounded up to the panel width (extra channels have zero weights). */
+  paddedOut: number;
+  /** Byte offsets in the tfjs heap. */
+  weights: number;
+  bias: number;
+}
+
+/** Convs that run as Winograd F(2×2, 3×3): stride-1 3×3 with channels in whole SIMD lanes / panels. */
+const useWinograd = (c: ConvSpec, enabled: boolean) =>
+  enabled && c.kernel === 3 && c.stride === 1 && c.inChannels % 4 === 0 && c.outChannels % PANEL === 0;
+
+/** Weight floats of a packed conv: taps·in·paddedOut, or 16·in·out for Winograd. */
+const weightFloats = (c: ConvSpec, winograd: boolean) =>
+  (winograd ? 16 : c.kernel * c.kernel) * c.inChannels * roundUp(c.outChannels);
+
+/**
+ * Floats of each of the two Winograd scratch buffers (V and M) the engine owns for good: 2 MiB.
+ * Owned rather than allocated per conv: per-call buffers fragmented the tfjs heap enough to grow it
+ * one more step (+15.7 MiB) in a tutorial match (docs/BENCHMARKS.md).
+ */
+const WINOGRAD_CHUNK_FLOATS = 1 << 19;
+
+/** U[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; g HWIO 3×3. */
+export function winogradFilter(weights: Float32Array, inC: number, outC: number): Float32Array {
+  const u = new Float32Array(16 * inC * outC);
+  const g = new Float64Array(9), t = new Float64Array(12);
+  for (let c = 0; c < inC; c++)
+    for (let o = 0; o < outC; o++) {
+      for (let k = 0; k < 9; k++) g[k] = weights[(k * inC + c) * outC + o];
+      // t = G g (4×3), then U = t Gᵀ (4×4)
+      for (let j = 0; j < 3; j++) {
+        const g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+        t[j] = g0;
+        t[3 + j] = (g0 + g1 + g2) / 2;
+        t[6 + j] = (g0 - g1 + g2) / 2;
+        t[9 + j] = g2;
+      }
+      const at = c * outC + o, plane = inC * outC;
+      for (let i = 0; i < 4; i++) {
+        const t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
+        u[at + 4 * i * plane] = t0;
+        u[at + (4 * i + 1) * plane] = (t0 + t1 + t2) / 2;
+        u[at + (4 * i + 2) * plane] = (t0 - t1 + t2) / 2;
+        u[at + (4 * i + 3) * plane] = t2;
+      }
+    }
+  return u;
+}
+
+/** HWIO → panels [outChannels/8][tap][in][8], zero-filled past outChannels. */
+export function packFilter(weights: Float32Array, taps: number, inC: number, outC: number, into: Float32Array): void {
+  const panels = roundUp(outC) / PANEL;
+  let at = 0;
+  for (let p = 0; p < panels; p++)
+    for (let t = 0; t < taps; t++)
+      for (let c = 0; c < inC; c++) {
+        const row = (t * inC + c) * outC;
+        for (let j = 0; j < PANEL; j++) {
+          const o = p * PANEL + j;
+          into[at++] = o < outC ? weights[row + o] : 0;
+        }
+      }
+}
+
+export class WasmConvEngine implements ConvEngine {
+  readonly name = "wasm" as const;
+  /** Bytes of the one packed allocation (weights + biases + a zero row). */
+  readonly packedBytes: number;
+  private block: number;
+  private readonly zeros: number;
+  /** Winograd V and M buffers (WINOGRAD_CHUNK_FLOATS each), inside the packed block. */
+  private readonly scratchV: number;
+  private readonly scratchM: number;
+  private readonly convs = new Map<string, PackedConv>();
+
+  constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv, winograd = true) {
+    const maxIn = Math.max(...specs.map((c) => Math.max(c.inChannels, roundUp(c.outChannels))));
+    const anyWinograd = specs.some((c) => useWinograd(c, winograd));
+    const scratch = anyWinograd ? 2 * WINOGRAD_CHUNK_FLOATS : 0;
+    const floats = specs.reduce((n, c) => n + weightFloats(c, useWinograd(c, winograd)) + roundUp(c.outChannels), 0) + maxIn + scratch;
+    this.packedBytes = 4 * floats;
+    const b = backend();
+    this.block = b.wasm._malloc(this.packedBytes) >>> 0;
+    if (this.block === 0) throw new Error(`could not allocate ${this.packedBytes} bytes for the packed filters`);
+    // HEAPF32 is read after the malloc: the heap may have grown.
+    const heap = b.wasm.HEAPF32;
+    let at = this.block;
+    for (const spec of specs) {
+      let c;
+      try {
+        c = fold(spec);
+      } catch (error) {
+        this.dispose();
+        throw error;
+      }
+      const { kernel, inChannels, outChannels, stride } = spec;
+      const paddedOut = roundUp(outChannels);
+      const wino = useWinograd(spec, winograd);
+      const floats = weightFloats(spec, wino);
+      if (wino) {
+        const u = winogradFilter(c.weights, inChannels, outChannels);
+        const matrix = inChannels * outChannels;
+        for (let xi = 0; xi < 16; xi++)
+          packFilter(u.subarray(xi * matrix, (xi + 1) * matrix), 1, inChannels, outChannels, heap.subarray(at / 4 + xi * matrix, at / 4 + (xi + 1) * matrix));
+      } else packFilter(c.weights, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
+      const bias = at + 4 * floats;
+      heap.fill(0, bias / 4, bias / 4 + paddedOut);
+      heap.set(c.bias, bias / 4);
+      this.convs.set(spec.scope, { winograd: wino, kernel, stride, inChannels, outChannels, paddedOut, weights: at, bias });
+      at = bias + 4 * paddedOut;
+    }
+    this.zeros = at;
+    heap.fill(0, at / 4, at / 4 + maxIn);
+    this.scratchV = at + 4 * maxIn;
+    this.scratchM = this.scratchV + 4 * WINOGRAD_CHUNK_FLOATS;
+  }
+
+  conv(x: tf.Tensor4D, scope: string, relu: boolean): tf.Tensor4D {
+    return this.run(x, scope, relu, null);
+  }
+
+  convAddRelu(x: tf.Tensor4D, scope: string, shortcut: tf.Tensor4D): tf.Tensor4D {
+    return this.run(x, scope, true, shortcut);
+  }
+
+  afterWarmUp(): number {
+    return 0;
+  }
+
+  dispose(): void {
+    if (this.block !== 0) backend().wasm._free(this.block);
+    this.block = 0;
+    this.convs.clear();
+  }
+
+  private run(x: tf.Tensor4D, scope: string, relu: boolean, residual: tf.Tensor4D | null): tf.Tensor4D {
+    const c = this.convs.get(scope);
+    if (!c || this.block === 0) throw new Error(`no packed conv ${scope}`);
+    const [n, h, w, inC] = x.shape;
+    if (n !== 1 || inC !== c.inChannels) throw new Error(`conv ${scope}: input [${x.shape.join(",")}] does not fit`);
+    const { kernel: k, stride } = c;
+    const outH = Math.ceil(h / stride), outW = Math.ceil(w / stride);
+    const padTop = stride === 1 ? samePads(h, k, 1)[0] : stridedPadBefore(k);
+    const padLeft = stride === 1 ? samePads(w, k, 1)[0] : stridedPadBefore(k);
+    if (residual && (c.paddedOut !== c.outChannels || residual.size !== outH * outW * c.outChannels))
+      throw new Error(`conv ${scope}: residual shape [${residual.shape.join(",")}] does not fit`);
+    if (c.winograd && !residual) return this.runWinograd(x, c, relu);
+    const b = backend();
+    const out = residual ?? (tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, outH, outW, c.paddedOut], "float32")) as tf.Tensor4D);
+    const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
+    // A 1×1 conv is one GEMM over all cells: run it as a single row so tiles never break at row ends.
+    const [iH, iW, oH, oW] = k === 1 && stride === 1 ? [1, h * w, 1, h * w] : [h, w, outH, outW];
+    this.kernel.conv(inPtr, iH, iW, inC, c.weights, k, k, stride, padTop, padLeft, oH, oW, c.paddedOut, c.bias, residual ? outPtr : 0, outPtr, relu ? 1 : 0, this.zeros);
+    if (c.paddedOut === c.outChannels) return out;
+    const sliced = tf.slice(out, [0, 0, 0, 0], [1, outH, outW, c.outChannels]);
+    out.dispose();
+    return sliced;
+  }
+
+  /** Winograd F(2×2, 3×3), in chunks of tile rows whose V and M fit the engine's scratch buffers. */
+  private runWinograd(x: tf.Tensor4D, c: PackedConv, relu: boolean): tf.Tensor4D {
+    const [, h, w, inC] = x.shape;
+    const outC = c.outChannels;
+    const tilesW = Math.ceil(w / 2), tilesH = Math.ceil(h / 2);
+    const rowFloats = 16 * tilesW * Math.max(inC, outC);
+    const b = backend();
+    const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
+    // A tile row too wide for the scratch (maps over 1024 cells wide) gets buffers of its own.
+    const own = rowFloats > WINOGRAD_CHUNK_FLOATS
+      ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([rowFloats], "float32")))
+      : null;
+    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / rowFloats));
+    const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
+    const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
+    const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
+    const matrix = inC * outC;
+    for (let ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
+      const ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
+      const tiles = (ty1 - ty0) * tilesW;
+      this.kernel.winogradInput(inPtr, h, w, inC, ty0, ty1, vPtr);
+      for (let xi = 0; xi < 16; xi++)
+        this.kernel.conv(vPtr + 4 * xi * tiles * inC, 1, tiles, inC, c.weights + 4 * xi * matrix, 1, 1, 1, 0, 0, 1, tiles, outC, this.zeros, 0, mPtr + 4 * xi * tiles * outC, 0, this.zeros);
+      this.kernel.winogradOutput(mPtr, h, w, outC, ty0, ty1, c.bias, relu ? 1 : 0, outPtr);
+    }
+    if (own) tf.dispose(own);
+    return out;
+  }
+}
