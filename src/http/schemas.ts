@@ -102,6 +102,8 @@ export const ItemIdSchema = z.string().openapi({ description: "the caller's id: 
 export const SearchOptionsSchema = MatchOptionsSchema.extend({
   topK: z.number().int().min(1).max(100).optional().openapi({ description: "results returned (default 10)" }),
   shortlist: z.number().int().min(1).max(500).optional().openapi({ description: "candidates geometrically re-ranked (default 100)" }),
+  multiAssign: z.number().int().min(1).max(16).optional()
+    .openapi({ description: "visual words per query feature for the shortlist (default 5, ASMK*); 1 reads ~5× fewer postings (docs/retrieval.md)" }),
 }).strict();
 
 export type SearchOptionsInput = z.infer<typeof SearchOptionsSchema>;

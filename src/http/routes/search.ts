@@ -19,7 +19,12 @@ export function searchRoutes(platform: Platform) {
     // Only the options the caller gave: the re-rank's own defaults (core's RERANK_DEFAULTS) fill the rest.
     const { distance, matcher, ratio, ransac } = options;
     const match = Object.fromEntries(Object.entries({ distance, matcher, ratio, ransac }).filter(([, v]) => v !== undefined));
-    const body = await search(deps, query, { topK: options.topK ?? DEFAULT_TOP_K, shortlist: options.shortlist ?? DEFAULT_SHORTLIST, match });
+    const body = await search(deps, query, {
+      topK: options.topK ?? DEFAULT_TOP_K,
+      shortlist: options.shortlist ?? DEFAULT_SHORTLIST,
+      match,
+      multiAssign: options.multiAssign,
+    });
     const timingsMs = { extract, ...body.timingsMs, total: performance.now() - started };
     c.header("Server-Timing", serverTiming(timingsMs));
     return c.json({ results: body.results, numCandidates: body.numCandidates, timingsMs });

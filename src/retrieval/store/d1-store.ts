@@ -7,7 +7,7 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { decodePostingHex, decodePostingRows, entryBytes, fromHex, toHex, writeEntry, type PostingList } from "./postings";
+import { decodePostingHex, decodePostingRows, entryBytes, fromHex, toHex, writeEntry, WordCounts, type PostingList } from "./postings";
 import { packFeatures, unpackFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
 
@@ -266,8 +266,8 @@ export class D1RetrievalStore {
   async readPostings(
     words: Uint32Array,
     bytesPerWord: number,
-  ): Promise<{ lists: PostingList[]; wordCounts: Map<number, number>; bytes: number; rows: number; queryMs: number; decodeMs: number }> {
-    const wordCounts = new Map<number, number>();
+  ): Promise<{ lists: PostingList[]; wordCounts: WordCounts; bytes: number; rows: number; queryMs: number; decodeMs: number }> {
+    const wordCounts = new WordCounts();
     if (words.length === 0) return { lists: [], wordCounts, bytes: 0, rows: 0, queryMs: 0, decodeMs: 0 };
     const t0 = performance.now();
     const { results } = await this.db

@@ -17,6 +17,39 @@ export interface PostingEntry {
 
 export const entryBytes = (bytesPerWord: number) => 6 + bytesPerWord;
 
+/** Where decoding records each item's word count (a Map, or the faster WordCounts). */
+export interface WordCountSink {
+  set(item: number, wordCount: number): unknown;
+}
+
+/**
+ * Item number → word count, filled once per posting entry in the search's hot loop: a dense array
+ * over item numbers (they are small, consecutive integers) up to DENSE_LIMIT, a Map above it.
+ */
+export class WordCounts implements WordCountSink {
+  static readonly DENSE_LIMIT = 1 << 22;
+  private dense = new Uint16Array(1 << 16);
+  private readonly sparse = new Map<number, number>();
+
+  set(item: number, wordCount: number): void {
+    if (item >= WordCounts.DENSE_LIMIT || wordCount === 0) {
+      this.sparse.set(item, wordCount);
+      return;
+    }
+    if (item >= this.dense.length) {
+      const grown = new Uint16Array(Math.min(WordCounts.DENSE_LIMIT, Math.max(item + 1, 2 * this.dense.length)));
+      grown.set(this.dense);
+      this.dense = grown;
+    }
+    this.dense[item] = wordCount;
+  }
+
+  get(item: number): number | undefined {
+    const v = item < this.dense.length ? this.dense[item] : 0;
+    return v !== 0 ? v : this.sparse.get(item);
+  }
+}
+
 /** Appends one item's entry for one word. */
 export function writeEntry(out: Uint8Array, offset: number, item: number, wordCount: number, residual: Uint8Array): number {
   out[offset] = item & 0xff;
@@ -38,7 +71,7 @@ export function decodePostingRows(
   word: number,
   rows: Uint8Array[],
   bytesPerWord: number,
-  wordCounts: Map<number, number>,
+  wordCounts: WordCountSink,
   keep: (item: number) => boolean = () => true,
 ): PostingList {
   const size = entryBytes(bytesPerWord);
@@ -68,7 +101,7 @@ for (let i = 0; i < 6; i++) NIBBLE[65 + i] = NIBBLE[97 + i] = 10 + i;
  * decodePostingRows straight from the hex text D1 returns (`hex(data)`): no intermediate byte arrays,
  * one pass. This is the search's hot loop (hundreds of thousands of entries per query at 10⁴–10⁵ items).
  */
-export function decodePostingHex(word: number, rows: string[], bytesPerWord: number, wordCounts: Map<number, number>): PostingList {
+export function decodePostingHex(word: number, rows: string[], bytesPerWord: number, wordCounts: WordCountSink): PostingList {
   const size = entryBytes(bytesPerWord);
   let total = 0;
   for (const r of rows) total += Math.floor(r.length / (2 * size));

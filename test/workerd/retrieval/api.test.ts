@@ -43,6 +43,14 @@ describe("index and search on features", () => {
     expect(one).toMatchObject({ status: 200, body: { id: "photo-2", numFeatures: 120, metadata: { n: 2 } } });
   });
 
+  it("multiAssign 1 (fewer postings read) finds the same source first", async () => {
+    for (let i = 0; i < 4; i++) await api.call("POST", "/v1/index", item(`m-${i}`, 200 + i));
+    const res = await api.call("POST", "/v1/search", { features: shifted(syntheticFeatures(202)), options: { topK: 2, multiAssign: 1 } });
+    expect(res.status).toBe(200);
+    expect(res.body.results[0].id).toBe("m-2");
+    expect(res.body.results[0].numInliers).toBeGreaterThanOrEqual(100);
+  });
+
   it("a search on an empty index is 200 with no results", async () => {
     const res = await api.call("POST", "/v1/search", { features: syntheticFeatures(1) });
     expect(res.status).toBe(200);
@@ -82,6 +90,7 @@ describe("bad input changes nothing stored", () => {
     ["descriptors of the wrong length", "POST", "/v1/index", { id: "m", features: { locations: [[1, 2]], descriptors: [[1, 0, 0]] } }, 400, "invalid_features"],
     ["topK over 100", "POST", "/v1/search", { features: syntheticFeatures(1), options: { topK: 101 } }, 400, "invalid_options"],
     ["shortlist over 500", "POST", "/v1/search", { features: syntheticFeatures(1), options: { shortlist: 501 } }, 400, "invalid_options"],
+    ["multiAssign 0", "POST", "/v1/search", { features: syntheticFeatures(1), options: { multiAssign: 0 } }, 400, "invalid_options"],
     ["an unknown id (GET)", "GET", "/v1/index/nope", undefined, 404, "item_not_found"],
     ["an unknown id (DELETE)", "DELETE", "/v1/index/nope", undefined, 404, "item_not_found"],
     ["a bad id in the path", "GET", "/v1/index/a%20b", undefined, 400, "invalid_id"],

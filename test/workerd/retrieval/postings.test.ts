@@ -1,6 +1,6 @@
 // The search's hex decoder gives exactly what the plain byte decoder gives (items, residuals, word counts).
 import { expect, it } from "vitest";
-import { decodePostingHex, decodePostingRows, entryBytes, toHex, writeEntry, fromHex } from "../../../src/retrieval/store/postings";
+import { decodePostingHex, decodePostingRows, entryBytes, toHex, writeEntry, fromHex, WordCounts } from "../../../src/retrieval/store/postings";
 import { mulberry32 } from "../../shared/prng";
 
 it("decodePostingHex equals decodePostingRows on random rows, including extreme item numbers", () => {
@@ -31,4 +31,27 @@ it("decodePostingHex equals decodePostingRows on random rows, including extreme 
   // Upper-case hex (SQLite's hex()) and lower-case decode alike.
   expect(Array.from(fromHex(toHex(rows[1]).toUpperCase()))).toEqual(Array.from(rows[1]));
   expect(Array.from(decodePostingHex(9, [toHex(rows[1]).toUpperCase()], bpw, new Map()).items)).toEqual(Array.from(decodePostingRows(9, [rows[1]], bpw, new Map()).items));
+});
+
+it("WordCounts answers like a Map: dense range, growth, huge item numbers, unknown items", () => {
+  const counts = new WordCounts();
+  const map = new Map<number, number>();
+  const rand = mulberry32(5);
+  const items = [0, 1, 65535, 65536, 200_000, WordCounts.DENSE_LIMIT - 1, WordCounts.DENSE_LIMIT, 0xffffffff];
+  for (let i = 0; i < 2000; i++) items.push(Math.floor(rand() * 3_000_000));
+  for (const item of items) {
+    const wc = 1 + Math.floor(rand() * 65535);
+    counts.set(item, wc);
+    map.set(item, wc);
+  }
+  for (const item of [...items, 7, 12345678]) expect(counts.get(item)).toBe(map.get(item));
+  // Decoding into WordCounts records the same counts as into a Map.
+  const row = new Uint8Array(3 * entryBytes(5));
+  let o = 0;
+  for (const [item, wc] of [[5, 300], [70000, 12], [0xfffffffe, 65535]] as const) o = writeEntry(row, o, item, wc, new Uint8Array(5).fill(wc & 0xff));
+  const viaClass = new WordCounts();
+  const viaMap = new Map<number, number>();
+  decodePostingHex(1, [toHex(row)], 5, viaClass);
+  decodePostingHex(1, [toHex(row)], 5, viaMap);
+  for (const [item, wc] of viaMap) expect(viaClass.get(item)).toBe(wc);
 });
