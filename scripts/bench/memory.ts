@@ -47,7 +47,7 @@ const SHARED = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const DEFAULT_IMAGES = [join(SHARED, "pairs/graf/img1.png"), join(SHARED, "pairs/graf/img2.png")];
 const USAGE =
   "usage: bench -- memory [--json] [--weights DIR] [--image1 P] [--image2 P] [--fit 256|none|N[,N...]] " +
-  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--ignore-byte-limits] [--live-every N] [--input multipart|url]\n";
+  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--ignore-byte-limits] [--live-every N] [--input multipart|multipart-options-last|url]\n";
 
 /** One measurement, passed to the child as JSON. */
 interface ChildConfig {
@@ -63,7 +63,7 @@ interface ChildConfig {
   /** Force GC and take a live sample at every n-th tfjs malloc. */
   liveEvery: number;
   /** How the images travel: a multipart upload, or JSON {"url"} served by a local HTTP server. */
-  input: "multipart" | "url";
+  input: "multipart" | "multipart-options-last" | "url";
 }
 
 export interface MemoryResult {
@@ -179,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  if (values.input !== "multipart" && values.input !== "url") {
+  if (values.input !== "multipart" && values.input !== "multipart-options-last" && values.input !== "url") {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -344,7 +344,7 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
   const { LIMITS } = await import("../../src/service/limits");
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
-  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20 });
+  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxMatchUploadBytes: 130 * 2 ** 20, maxBodyBytes: 130 * 2 ** 20 });
   // The GC-forcing sampler slows a loopback download far below network speed: no time limit here.
   (LIMITS as { urlTimeoutMs: number }).urlTimeoutMs = 10 * 60_000;
 
@@ -410,7 +410,7 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
       server.close();
     }
   } else {
-    const { body, contentType } = await streamedMultipart({ image1: config.image1, image2: config.image2 }, JSON.stringify(options));
+    const { body, contentType } = await streamedMultipart({ image1: config.image1, image2: config.image2 }, JSON.stringify(options), config.input === "multipart-options-last");
     sampler.sample(true);
     response = await app.request(
       new Request("http://localhost/v1/match", { method: "POST", body, headers: { "content-type": contentType }, duplex: "half" } as RequestInit),
@@ -454,16 +454,19 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
 }
 
 /** A multipart/form-data body whose file parts are read from disk as it is consumed. */
-async function streamedMultipart(files: Record<string, string>, options: string): Promise<{ body: ReadableStream<Uint8Array>; contentType: string }> {
+async function streamedMultipart(files: Record<string, string>, options: string, optionsLast: boolean): Promise<{ body: ReadableStream<Uint8Array>; contentType: string }> {
   const boundary = "----delf-edge-memory-bench";
   const enc = new TextEncoder();
   const parts: Array<Uint8Array | string> = [];
+  const optionsPart = enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n${options}\r\n`);
+  if (!optionsLast) parts.push(optionsPart);
   for (const [name, path] of Object.entries(files)) {
     parts.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`));
     parts.push(path);
     parts.push(enc.encode("\r\n"));
   }
-  parts.push(enc.encode(`--${boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n${options}\r\n--${boundary}--\r\n`));
+  if (optionsLast) parts.push(optionsPart);
+  parts.push(enc.encode(`--${boundary}--\r\n`));
   const { createReadStream } = await import("node:fs");
   const { Readable } = await import("node:stream");
   async function* chunks() {

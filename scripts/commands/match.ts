@@ -47,7 +47,8 @@ export async function run(argv: string[]): Promise<number> {
   const call = (format: "json" | "svg") =>
     client.v1.match.$post({
       query: { format },
-      form: { image1: images[0], image2: images[1], ...(values.options ? { options: values.options } : {}) },
+      // Options first: the service then decodes image 1 before reading image 2 (one file in memory at a time).
+      form: { options: values.options ?? "{}", image1: images[0], image2: images[1] },
     } as never);
 
   const res = await call("json");

@@ -38,9 +38,18 @@ export const rateLimit: MiddlewareHandler<Env> = async (c, next) => {
   await next();
 };
 
-export const requestBodyLimit: MiddlewareHandler<Env> = bodyLimit({
+const bufferedBodyLimit: MiddlewareHandler<Env> = bodyLimit({
   maxSize: LIMITS.maxBodyBytes,
   onError: () => {
     throw new ApiError("payload_too_large", `request body is larger than ${LIMITS.maxBodyBytes} bytes`);
   },
 });
+
+/**
+ * A /v1/match multipart upload is read as a stream and bounded while it is read (src/http/requests.ts);
+ * hono's bodyLimit would read a body without Content-Length whole first. Every other body: maxBodyBytes.
+ */
+export const requestBodyLimit: MiddlewareHandler<Env> = async (c, next) => {
+  const streamed = c.req.method === "POST" && c.req.path === "/v1/match" && (c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
+  return streamed ? next() : bufferedBodyLimit(c, next);
+};

@@ -20,6 +20,7 @@ import { FeatureSetInputSchema, featureSetFromJson, type FeatureSet } from "../f
 import { decodeDelfFeatures } from "../features/delf-protobuf";
 import { invertAffine } from "../features/affine";
 import { LIMITS } from "../service/limits";
+import { streamMultipart, type MultipartLimits } from "./multipart-stream";
 import type { z } from "@hono/zod-openapi";
 
 type BodyKind = "multipart" | "json";
@@ -71,28 +72,79 @@ function validateBody<S extends z.ZodTypeAny>(schema: S, body: unknown, optionsS
 /** An image's bytes, fetched when first asked for (a URL input is downloaded only then). */
 export type ImageSource = () => Promise<Uint8Array>;
 
-/** A source that gives its bytes away once, keeping no reference (so they can be collected after use). */
-function handOver(bytes: Uint8Array): ImageSource {
-  let held: Uint8Array | undefined = bytes;
-  return async () => {
-    if (!held) throw new Error("image bytes were already taken");
-    const taken = held;
-    held = undefined;
-    return taken;
+type MatchField = "image1" | "image2" | "options";
+const MATCH_FIELDS: readonly string[] = ["image1", "image2", "options"];
+
+/**
+ * /v1/match's multipart body, read as a stream in body order. With the options part first, image 1
+ * is decoded before image 2's bytes are read, so one encoded file exists at a time and the body may
+ * carry two full-size images (LIMITS.maxMatchUploadBytes). An image that comes before the options
+ * must be held undecoded (its fit is not known yet): from then on the body is bounded by
+ * LIMITS.maxBodyBytes, the bound of a body held whole (docs/images.md, "Uploads").
+ */
+async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
+  const limits: MultipartLimits = { maxBodyBytes: LIMITS.maxMatchUploadBytes, maxPartBytes: LIMITS.maxImageBytes };
+  const parts = streamMultipart(req.raw, limits);
+  const held: Partial<Record<"image1" | "image2", Uint8Array>> = {};
+  const seen = new Set<string>();
+  let optionsText: string | undefined;
+  let ended = false;
+  /** Reads up to the next image1/image2/options part (other fields are skipped, as formData() callers did). */
+  const readPart = async (): Promise<MatchField | null> => {
+    for (;;) {
+      const next = await parts.next();
+      if (next.done) {
+        ended = true;
+        return null;
+      }
+      const part = next.value;
+      if (!MATCH_FIELDS.includes(part.name)) continue;
+      const field = part.name as MatchField;
+      if (seen.has(field)) throw new ApiError("invalid_request", `multipart field "${field}" appears more than once`);
+      seen.add(field);
+      if (field === "options") {
+        // A file here (curl -F options=@opts.json) would otherwise be ignored silently: the request would run on defaults.
+        if (part.isFile) throw new ApiError("invalid_request", `multipart field "options" must be text, not a file`);
+        optionsText = part.text();
+        return field;
+      }
+      if (!part.isFile) throw new ApiError("invalid_request", `multipart field "${field}" must be a file, not text`);
+      held[field] = part.bytes();
+      return field;
+    }
   };
+  // Up to the options (or the end): what is held before them stays undecoded.
+  for (;;) {
+    if (held.image1 || held.image2) {
+      limits.maxBodyBytes = LIMITS.maxBodyBytes;
+      limits.bodyHint = ` with an image before the "options" field; send "options" first to upload up to ${LIMITS.maxMatchUploadBytes} bytes`;
+    }
+    const field = await readPart();
+    if (field === null || field === "options") break;
+  }
+  const options = optionsFromField(MatchOptionsSchema, optionsText);
+  const source = (field: "image1" | "image2"): ImageSource => async () => {
+    while (!held[field] && !ended) await readPart();
+    const bytes = held[field];
+    delete held[field];
+    // Nothing undecoded is held any more (the route decodes each image before asking for the next).
+    if (!held.image1 && !held.image2) {
+      limits.maxBodyBytes = LIMITS.maxMatchUploadBytes;
+      limits.bodyHint = undefined;
+    }
+    if (!bytes) throw new ApiError("invalid_request", `multipart field "${field}" (a file) is missing`);
+    if (field === "image2") while (!ended) await readPart(); // the rest: duplicates, the closing boundary
+    return bytes;
+  };
+  return { image1: source("image1"), image2: source("image2"), options };
 }
 
 /**
  * The two images come as sources, not bytes: the route loads and decodes one image at a time, so
- * two URL downloads never exist together (docs/BENCHMARKS.md, "Large photos"). URLs are validated up front.
+ * two encoded files never exist together (docs/BENCHMARKS.md, "Large photos"). URLs are validated up front.
  */
 export async function readMatchRequest(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
-  if (bodyKind(req, ["multipart", "json"]) === "multipart") {
-    const form = await readForm(req);
-    const options = optionsFromField(MatchOptionsSchema, multipartText(form, "options"));
-    const [image1, image2] = [await multipartFile(form, "image1"), await multipartFile(form, "image2")];
-    return { image1: handOver(image1), image2: handOver(image2), options };
-  }
+  if (bodyKind(req, ["multipart", "json"]) === "multipart") return readMatchMultipart(req);
   const body = validateBody(MatchJsonBodySchema, await readJson(req), MatchOptionsSchema);
   for (const [input, field] of [[body.image1, "image1"], [body.image2, "image2"]] as const) if ("url" in input) checkImageUrl(input.url, field);
   return { image1: () => imageBytes(body.image1, "image1"), image2: () => imageBytes(body.image2, "image2"), options: body.options ?? {} };

@@ -4,15 +4,25 @@
  */
 export const LIMITS = {
   /**
-   * Whole request body. Multipart parsing holds an upload about twice while it is split into files,
-   * so the body bounds what two uploaded photos may weigh together: a 9.9 MiB body of two 12 MP WebPs
-   * peaks at 119.3 MiB, an 11.5 MiB one at 122.3 MiB (docs/BENCHMARKS.md, "Large photos").
+   * Whole request body, when it is held whole: JSON, /v1/features and /v1/verify multipart (the
+   * platform's formData() holds an upload about twice: a 9.9 MiB body of two 12 MP WebPs peaked at
+   * 119.3 MiB, an 11.5 MiB one at 122.3 MiB), and a /v1/match upload whose images come before its
+   * "options" field (they are held undecoded: two 8.06 MiB JPEGs so held peak at 122.6 MiB).
+   * docs/BENCHMARKS.md, "Large photos".
    */
   maxBodyBytes: 10 * 1024 * 1024,
   /**
+   * A /v1/match multipart upload, read as a stream with the "options" field first: image 1 is
+   * decoded before image 2 is read, so one file exists at a time (src/http/requests.ts). Two images
+   * at the per-image limit, plus room for the options and the part headers: two 11.7 MiB 24 MP JPEGs
+   * (24.5 MiB body) peak at 118.4 MiB.
+   */
+  maxMatchUploadBytes: 2 * 12 * 1024 * 1024 + 1024 * 1024,
+  /**
    * One encoded image (upload, base64 or URL download). By URL the match route downloads and decodes
-   * one image at a time, and two 11.7 MiB 24 MP JPEGs peak at 118.6 MiB; uploads are bounded by the
-   * body limit first.
+   * one image at a time, and two 11.7 MiB 24 MP JPEGs peak at 118.6 MiB (118.4 as a streamed upload).
+   * The file is still held whole while it decodes, so 15 MiB JPEGs (≈ 122 MiB) or 16 MiB PNGs
+   * (121.3 MiB) do not fit yet.
    */
   maxImageBytes: 12 * 1024 * 1024,
   /**

@@ -58,7 +58,13 @@ function buildDocument() {
           content: {
             "application/json": { schema: MatchJsonBodySchema },
             "multipart/form-data": {
-              schema: z.object({ image1: file, image2: file, options: z.string().optional().openapi({ description: "JSON of the options object" }) }),
+              schema: z.object({
+                options: z.string().optional().openapi({
+                  description: "JSON of the options object. Send it before the images: the body is then read as a stream and may be up to 25 MiB (two 12 MiB photos); after them, 10 MiB",
+                }),
+                image1: file,
+                image2: file,
+              }),
             },
           },
         },

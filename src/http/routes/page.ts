@@ -110,6 +110,7 @@ $("form").addEventListener("submit", async (event) => {
   try {
     const [f1, f2] = await Promise.all([uploadable($("image1").files[0]), uploadable($("image2").files[0])]);
     const body = new FormData();
+    body.append("options", "{}"); // first: the service then holds one uploaded file at a time
     body.append("image1", f1, "image1");
     body.append("image2", f2, "image2");
     const response = await fetch("/v1/match", { method: "POST", body, headers: authHeaders() });
