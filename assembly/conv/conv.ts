@@ -4,6 +4,8 @@
 //
 // out[y, x, o] = act(bias[o] + Σ_{dy,dx,c} in[y·s − pt + dy, x·s − pl + dx, c] · w[dy, dx, c, o] (+ residual[y, x, o]))
 // Outside the input the taps read `zeros` (≥ inC zero floats): SAME/explicit padding without a copy.
+// Two register tiles of one loop nest, identical arithmetic (each output sums its taps in the same
+// order): conv4x8 here, conv6x8 in conv6x8.ts; src/delf/conv-engine/kernel.ts picks per runtime.
 // Weights are packed once at load (see packFilter in the TS engine): panels of 8 output channels,
 // panel p = [tap][c][8] floats, so the micro-kernel reads B as two contiguous v128 per (tap, c).
 // The micro-kernel computes 4 output pixels × 8 channels in 8 v128 accumulators; bias, the
@@ -11,7 +13,7 @@
 // (relaxed_madd → FMA) and plain SIMD128 (mul + add).
 
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
@@ -29,12 +31,12 @@ const BLOCK_TILES = 12;
 const GROUP_BYTES = 192 * 1024;
 
 // @ts-ignore: decorator
-@inline function tapPointer(input: usize, inH: i32, inW: i32, inC: i32, iy: i32, ix: i32, zeros: usize): usize {
+@inline export function tapPointer(input: usize, inH: i32, inW: i32, inC: i32, iy: i32, ix: i32, zeros: usize): usize {
   if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) return zeros;
   return input + ((<usize>(iy * inW + ix) * <usize>inC) << 2);
 }
 
-export function conv(
+export function conv4x8(
   input: usize, inH: i32, inW: i32, inC: i32,
   packed: usize, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
   outH: i32, outW: i32, outC: i32,
@@ -108,7 +110,7 @@ export function conv(
 
 /** Writes 8 channels: acc + bias (+ residual), then ReLU. `out` may equal `res` (in place). */
 // @ts-ignore: decorator
-@inline function store8(out: usize, res: usize, c0: v128, c1: v128, bias0: v128, bias1: v128, relu: i32): void {
+@inline export function store8(out: usize, res: usize, c0: v128, c1: v128, bias0: v128, bias1: v128, relu: i32): void {
   let v0 = f32x4.add(c0, bias0), v1 = f32x4.add(c1, bias1);
   if (res) {
     v0 = f32x4.add(v0, v128.load(res));
