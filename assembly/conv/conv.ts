@@ -4,32 +4,39 @@
 //
 // out[y, x, o] = act(bias[o] + Σ_{dy,dx,c} in[y·s − pt + dy, x·s − pl + dx, c] · w[dy, dx, c, o] (+ residual[y, x, o]))
 // Outside the input the taps read `zeros` (≥ inC zero floats): SAME/explicit padding without a copy.
+// Two register tiles of one loop nest, identical arithmetic (each output sums its taps in the same
+// order): conv4x8 here, conv6x8 in conv6x8.ts; src/delf/conv-engine/kernel.ts picks per runtime.
 // Weights are packed once at load (see packFilter in the TS engine): panels of 8 output channels,
 // panel p = [tap][c][8] floats, so the micro-kernel reads B as two contiguous v128 per (tap, c).
-// The micro-kernel computes 6 output pixels × 8 channels in 12 v128 accumulators; bias, the
+// The micro-kernel computes 4 output pixels × 8 channels in 8 v128 accumulators; bias, the
 // residual add and ReLU are applied in the output write. Built twice: with relaxed SIMD
 // (relaxed_madd → FMA) and plain SIMD128 (mul + add).
 
 // @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
 
-/** Pixels per micro-tile (rows of the implicit GEMM). */
-const MR = 6;
+/**
+ * Pixels per micro-tile (rows of the implicit GEMM). 4, not 6: TurboFan schedules a loop body's
+ * loads first, so 8 accumulators + 2 B + 4 A registers fit x64's 15 usable xmm registers, while
+ * 6 rows (12 + 2 + 6) spilled accumulators to the stack in every step (seen with
+ * --print-wasm-code); for the same reason the k loop is not unrolled.
+ */
+const MR = 4;
 /** Tiles per block (see the loop in conv). */
-const BLOCK_TILES = 8;
+const BLOCK_TILES = 12;
 /** Bytes of packed filter a panel group may span, so it stays in L2 while the rows stream by. */
 const GROUP_BYTES = 192 * 1024;
 
 // @ts-ignore: decorator
-@inline function tapPointer(input: usize, inH: i32, inW: i32, inC: i32, iy: i32, ix: i32, zeros: usize): usize {
+@inline export function tapPointer(input: usize, inH: i32, inW: i32, inC: i32, iy: i32, ix: i32, zeros: usize): usize {
   if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) return zeros;
   return input + ((<usize>(iy * inW + ix) * <usize>inC) << 2);
 }
 
-export function conv(
+export function conv4x8(
   input: usize, inH: i32, inW: i32, inC: i32,
   packed: usize, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
   outH: i32, outW: i32, outC: i32,
@@ -53,14 +60,13 @@ export function conv(
         const ix0 = x0 * stride - padLeft;
         // Pixels past the row's end repeat pixel 0 (computed, never stored).
         const s1 = rem > 1 ? stride : 0, s2 = rem > 2 ? 2 * stride : 0, s3 = rem > 3 ? 3 * stride : 0;
-        const s4 = rem > 4 ? 4 * stride : 0, s5 = rem > 5 ? 5 * stride : 0;
         {
           let b = packed + <usize>p * panelBytes;
           let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
-          let c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
+          let c30 = zero, c31 = zero;
           for (let dy = 0; dy < kh; dy++) {
             const iy = iy0 + dy;
-            // A row inside the input for all kw taps of all 6 pixels: the taps' channels are
+            // A row inside the input for all kw taps of all MR pixels: the taps' channels are
             // contiguous (NHWC, packed [dy][dx][c]), so they run as ONE stretch of kw·inC.
             const inside = iy >= 0 && iy < inH && ix0 >= 0 && ix0 + (rem - 1) * stride + kw - 1 < inW;
             const runs = inside ? 1 : kw;
@@ -71,66 +77,7 @@ export function conv(
               let a1 = tapPointer(input, inH, inW, inC, iy, ix + s1, zeros);
               let a2 = tapPointer(input, inH, inW, inC, iy, ix + s2, zeros);
               let a3 = tapPointer(input, inH, inW, inC, iy, ix + s3, zeros);
-              let a4 = tapPointer(input, inH, inW, inC, iy, ix + s4, zeros);
-              let a5 = tapPointer(input, inH, inW, inC, iy, ix + s5, zeros);
-              const end4 = b + (<usize>(runLength & ~3) << 5);
               const end = b + (<usize>runLength << 5);
-              while (b < end4) {
-                const b00 = v128.load(b), b10 = v128.load(b, 16);
-                let v = v128.load32_splat(a0);
-                c00 = madd(v, b00, c00); c01 = madd(v, b10, c01);
-                v = v128.load32_splat(a1);
-                c10 = madd(v, b00, c10); c11 = madd(v, b10, c11);
-                v = v128.load32_splat(a2);
-                c20 = madd(v, b00, c20); c21 = madd(v, b10, c21);
-                v = v128.load32_splat(a3);
-                c30 = madd(v, b00, c30); c31 = madd(v, b10, c31);
-                v = v128.load32_splat(a4);
-                c40 = madd(v, b00, c40); c41 = madd(v, b10, c41);
-                v = v128.load32_splat(a5);
-                c50 = madd(v, b00, c50); c51 = madd(v, b10, c51);
-                const b01 = v128.load(b, 32), b11 = v128.load(b, 48);
-                v = v128.load32_splat(a0, 4);
-                c00 = madd(v, b01, c00); c01 = madd(v, b11, c01);
-                v = v128.load32_splat(a1, 4);
-                c10 = madd(v, b01, c10); c11 = madd(v, b11, c11);
-                v = v128.load32_splat(a2, 4);
-                c20 = madd(v, b01, c20); c21 = madd(v, b11, c21);
-                v = v128.load32_splat(a3, 4);
-                c30 = madd(v, b01, c30); c31 = madd(v, b11, c31);
-                v = v128.load32_splat(a4, 4);
-                c40 = madd(v, b01, c40); c41 = madd(v, b11, c41);
-                v = v128.load32_splat(a5, 4);
-                c50 = madd(v, b01, c50); c51 = madd(v, b11, c51);
-                const b02 = v128.load(b, 64), b12 = v128.load(b, 80);
-                v = v128.load32_splat(a0, 8);
-                c00 = madd(v, b02, c00); c01 = madd(v, b12, c01);
-                v = v128.load32_splat(a1, 8);
-                c10 = madd(v, b02, c10); c11 = madd(v, b12, c11);
-                v = v128.load32_splat(a2, 8);
-                c20 = madd(v, b02, c20); c21 = madd(v, b12, c21);
-                v = v128.load32_splat(a3, 8);
-                c30 = madd(v, b02, c30); c31 = madd(v, b12, c31);
-                v = v128.load32_splat(a4, 8);
-                c40 = madd(v, b02, c40); c41 = madd(v, b12, c41);
-                v = v128.load32_splat(a5, 8);
-                c50 = madd(v, b02, c50); c51 = madd(v, b12, c51);
-                const b03 = v128.load(b, 96), b13 = v128.load(b, 112);
-                v = v128.load32_splat(a0, 12);
-                c00 = madd(v, b03, c00); c01 = madd(v, b13, c01);
-                v = v128.load32_splat(a1, 12);
-                c10 = madd(v, b03, c10); c11 = madd(v, b13, c11);
-                v = v128.load32_splat(a2, 12);
-                c20 = madd(v, b03, c20); c21 = madd(v, b13, c21);
-                v = v128.load32_splat(a3, 12);
-                c30 = madd(v, b03, c30); c31 = madd(v, b13, c31);
-                v = v128.load32_splat(a4, 12);
-                c40 = madd(v, b03, c40); c41 = madd(v, b13, c41);
-                v = v128.load32_splat(a5, 12);
-                c50 = madd(v, b03, c50); c51 = madd(v, b13, c51);
-                a0 += 16; a1 += 16; a2 += 16; a3 += 16; a4 += 16; a5 += 16;
-                b += 128;
-              }
               while (b < end) {
                 const b0 = v128.load(b), b1 = v128.load(b, 16);
                 let v = v128.load32_splat(a0);
@@ -141,11 +88,7 @@ export function conv(
                 c20 = madd(v, b0, c20); c21 = madd(v, b1, c21);
                 v = v128.load32_splat(a3);
                 c30 = madd(v, b0, c30); c31 = madd(v, b1, c31);
-                v = v128.load32_splat(a4);
-                c40 = madd(v, b0, c40); c41 = madd(v, b1, c41);
-                v = v128.load32_splat(a5);
-                c50 = madd(v, b0, c50); c51 = madd(v, b1, c51);
-                a0 += 4; a1 += 4; a2 += 4; a3 += 4; a4 += 4; a5 += 4;
+                a0 += 4; a1 += 4; a2 += 4; a3 += 4;
                 b += 32;
               }
             }
@@ -157,8 +100,6 @@ export function conv(
           if (rem > 1) store8(output + row + step, residual ? residual + row + step : 0, c10, c11, bias0, bias1, relu);
           if (rem > 2) store8(output + row + 2 * step, residual ? residual + row + 2 * step : 0, c20, c21, bias0, bias1, relu);
           if (rem > 3) store8(output + row + 3 * step, residual ? residual + row + 3 * step : 0, c30, c31, bias0, bias1, relu);
-          if (rem > 4) store8(output + row + 4 * step, residual ? residual + row + 4 * step : 0, c40, c41, bias0, bias1, relu);
-          if (rem > 5) store8(output + row + 5 * step, residual ? residual + row + 5 * step : 0, c50, c51, bias0, bias1, relu);
         }
         }
       }
@@ -169,7 +110,7 @@ export function conv(
 
 /** Writes 8 channels: acc + bias (+ residual), then ReLU. `out` may equal `res` (in place). */
 // @ts-ignore: decorator
-@inline function store8(out: usize, res: usize, c0: v128, c1: v128, bias0: v128, bias1: v128, relu: i32): void {
+@inline export function store8(out: usize, res: usize, c0: v128, c1: v128, bias0: v128, bias1: v128, relu: i32): void {
   let v0 = f32x4.add(c0, bias0), v1 = f32x4.add(c1, bias1);
   if (res) {
     v0 = f32x4.add(v0, v128.load(res));

@@ -1,5 +1,5 @@
 /**
- * `bench -- gemm [--reps 5] [--flavour relaxed-simd|simd128] [--json]`
+ * `bench -- gemm [--reps 5] [--flavour relaxed-simd|simd128] [--tile 4x8|6x8] [--json]`
  * The conv kernel's GEMM (a 1×1 conv, bias + ReLU fused) against tfjs-wasm's fused matMul
  * (XNNPACK) on DELF's real 1×1 shapes (M = cells of a level, K = in, N = out), and a stride-1 3×3
  * (Winograd in the engine) against tf.fused.conv2d. Best of `reps` CPU times per shape, alternating.
@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { startRuntime } from "../../src/runtime/start";
-import { bestConvKernelFlavour, convKernel, type ConvKernelFlavour } from "../../src/delf/conv-engine/kernel";
+import { bestConvKernelFlavour, bestConvKernelTile, convKernel, type ConvKernelFlavour, type ConvKernelTile } from "../../src/delf/conv-engine/kernel";
 import { WasmConvEngine } from "../../src/delf/conv-engine/wasm-engine";
 import type { ConvSpec } from "../../src/delf/layers";
 
@@ -31,16 +31,17 @@ const cpuMs = (f: () => void) => {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { reps: { type: "string", default: "5" }, flavour: { type: "string" }, json: { type: "boolean" } } });
+  const { values } = parseArgs({ args: argv, options: { reps: { type: "string", default: "5" }, flavour: { type: "string" }, tile: { type: "string" }, json: { type: "boolean" } } });
   await startRuntime(await loadNodeWasmModules());
   const flavour = (values.flavour ?? bestConvKernelFlavour()) as ConvKernelFlavour;
+  const tile = (values.tile ?? bestConvKernelTile()) as ConvKernelTile;
   const reps = Number(values.reps);
   const rows = [];
   for (const s of SHAPES) {
     const spec: ConvSpec = { scope: "bench", kernel: s.k, inChannels: s.cin, outChannels: s.cout, stride: 1, batchNorm: true };
     const weights = Float32Array.from({ length: s.k * s.k * s.cin * s.cout }, (_, i) => Math.sin(i) * 0.05);
     const bias = Float32Array.from({ length: s.cout }, (_, i) => Math.cos(i) * 0.1);
-    const engine = new WasmConvEngine(convKernel(flavour), [spec], () => ({ spec, weights, bias }));
+    const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
     const filter = s.k === 1 ? tf.tensor2d(weights, [s.cin, s.cout]) : tf.tensor4d(weights, [3, 3, s.cin, s.cout]);
     const biasT = tf.tensor1d(bias);
     const x = tf.randomUniform([1, s.side, s.side, s.cin], -1, 1) as tf.Tensor4D;
@@ -61,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     tf.dispose([filter, biasT, x, flat]);
     engine.dispose();
   }
-  const out = { flavour, reps, rows };
+  const out = { flavour, tile, reps, rows };
   process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : `${JSON.stringify(out, null, 2)}\n`);
   return 0;
 }

@@ -6,9 +6,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 export type ConvKernelFlavour = "relaxed-simd" | "simd128";
+/** The GEMM register tile (pixels × channels); both give bit-identical outputs. */
+export type ConvKernelTile = "4x8" | "6x8";
 
 export interface ConvKernel {
   flavour: ConvKernelFlavour;
+  tile: ConvKernelTile;
   conv(
     input: number, inH: number, inW: number, inC: number,
     packed: number, kh: number, kw: number, stride: number, padTop: number, padLeft: number,
@@ -26,7 +29,7 @@ export interface ConvKernelModules {
 }
 
 let modules: ConvKernelModules | undefined;
-const instances = new Map<ConvKernelFlavour, ConvKernel>();
+const instances = new Map<string, ConvKernel>();
 
 /** Records the compiled kernel modules (once per isolate/process; instantiated on first use). */
 export function setConvKernelModules(m: ConvKernelModules): void {
@@ -39,6 +42,16 @@ export function bestConvKernelFlavour(): ConvKernelFlavour | null {
   return modules.convRelaxed ? "relaxed-simd" : "simd128";
 }
 
+/**
+ * The tile this runtime's V8 runs fastest (measured, docs/BENCHMARKS.md "DELF conv engine"): Node 20's
+ * V8 11.3 spills the 6×8 tile's 12 accumulators (4×8: 35–41 GFLOP/s, 6×8: 25–28 on the 1×1 shapes);
+ * workerd's newer V8 does not, and there 6×8 is the faster one (30–34 against 23–26).
+ */
+export function bestConvKernelTile(): ConvKernelTile {
+  const ua = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent;
+  return ua === "Cloudflare-Workers" ? "6x8" : "4x8";
+}
+
 /** The tfjs backend's WebAssembly.Memory (emscripten keeps the instance exports on Module.asm). */
 function tfjsMemory(): WebAssembly.Memory {
   const wasm = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WebAssembly.Memory } } }).wasm;
@@ -47,18 +60,19 @@ function tfjsMemory(): WebAssembly.Memory {
   return memory;
 }
 
-/** The kernel of `flavour` (default: the best available), instantiated over tfjs-wasm's memory. */
-export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFlavour()): ConvKernel {
+/** The kernel of `flavour` and `tile` (default: the best available), over tfjs-wasm's memory. */
+export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFlavour(), tile: ConvKernelTile = bestConvKernelTile()): ConvKernel {
   if (!modules || !flavour) throw new Error("conv kernel modules not set (startRuntime not called)");
-  let kernel = instances.get(flavour);
+  let kernel = instances.get(`${flavour} ${tile}`);
   if (!kernel) {
     const module = flavour === "relaxed-simd" ? modules.convRelaxed : modules.convSimd;
     if (!module) throw new Error("relaxed SIMD is not available in this runtime");
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
-    const exports = instance.exports as unknown as Omit<ConvKernel, "flavour">;
-    kernel = { flavour, conv: exports.conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
-    instances.set(flavour, kernel);
+    const exports = instance.exports as unknown as Pick<ConvKernel, "winogradInput" | "winogradOutput"> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]>;
+    const conv = tile === "6x8" ? exports.conv6x8 : exports.conv4x8;
+    kernel = { flavour, tile, conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
+    instances.set(`${flavour} ${tile}`, kernel);
   }
   return kernel;
 }

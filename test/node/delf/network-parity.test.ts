@@ -12,7 +12,7 @@ import { conv, maxPool, referenceNetwork, samePads, type Map3 } from "./referenc
 import { startNodeRuntime } from "./helpers";
 import { FilterBlock } from "../../../src/delf/filter-buffers";
 import { WasmConvEngine } from "../../../src/delf/conv-engine/wasm-engine";
-import { convKernel, type ConvKernelFlavour } from "../../../src/delf/conv-engine/kernel";
+import { convKernel, type ConvKernelFlavour, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 
 /** Deterministic values in [-1, 1). */
 function randomValues(n: number, seed: number): Float32Array {
@@ -59,15 +59,15 @@ describe("tfjs layers vs plain-TS reference", () => {
         return y;
       },
     },
-    ...(["simd128", "relaxed-simd"] as ConvKernelFlavour[]).map((flavour) => ({
-      engine: `wasm ${flavour}`,
+    ...(["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => (["4x8", "6x8"] as ConvKernelTile[]).map((tile) => ({
+      engine: `wasm ${flavour} ${tile}`,
       conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => {
-        const engine = new WasmConvEngine(convKernel(flavour), [spec], () => ({ spec, weights, bias }));
+        const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
         const y = engine.conv(input, spec.scope, true);
         engine.dispose();
         return y;
       },
-    })),
+    }))),
   ];
   it.each(engines.flatMap((e) => cases.map((c) => ({ ...c, ...e }))))("$engine: $name", ({ k, stride, h, w, cin, cout, conv: runEngineConv }) => {
     const x = randomValues(h * w * cin, 11 + h * 31 + w);
