@@ -214,7 +214,7 @@ const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEN
 /** wrangler dev reloads on source edits: serve a snapshot so concurrent edits cannot restart it mid-run. */
 async function startService(port: number): Promise<ChildProcess> {
   await rm(SNAPSHOT, { recursive: true, force: true });
-  for (const path of ["src", "build", "migrations", "model-assets", "wrangler.toml", "package.json", "tsconfig.json"])
+  for (const path of ["src", "build", "codecs", "migrations", "model-assets", "wrangler.toml", "package.json", "tsconfig.json"])
     await cp(path, `${SNAPSHOT}/${path}`, { recursive: true });
   await symlink(resolve("node_modules"), `${SNAPSHOT}/node_modules`);
   await rm(STATE, { recursive: true, force: true });

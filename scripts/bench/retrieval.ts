@@ -1,7 +1,8 @@
 /**
  * Retrieval at scale, measured inside workerd:
- *   npm run --silent bench -- retrieval [--sizes 1000,10000,100000] [--words 65536] [--item-words 300]
- *                                      [--queries 40] [--port 8793] [--json]
+ *   npm run --silent bench -- retrieval [--sizes 1000,10000,100000] [--distribution real|uniform]
+ *     [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin] [--max-df 0.1]
+ *     [--words 65536] [--item-words 300] [--queries 40] [--port 8793] [--json]
  * Starts `wrangler dev` (port 8793) on scripts/bench/retrieval/worker.ts with a fresh local D1 + R2
  * under tmp/bench-retrieval, then grows the index size by size and reports per size:
  *   - index time per item: the full per-item path (word assignment + one transaction + one R2 put), on
@@ -9,12 +10,40 @@
  *   - storage per item: postings (D1) and packed features (R2), and the D1 file size;
  *   - search p50/p95 over `--queries` queries (features given, shortlist 100, topK 10), as the Worker
  *     times it (signature, postings read, scoring, resolve, R2 reads, re-rank), after compaction; with
- *     the query's multiple assignment 5 (ASMK*, the default: `searchMs`) and 1 (`search.multiAssign1`).
+ *     the query's multiple assignment 5 (ASMK*: `searchMs`) and 1, each without and with the stop-word
+ *     cap --max-df (query words whose list holds > that fraction of the items are not read).
+ * Synthetic words (--distribution):
+ *   - real (default): the committed 16k codebook; each item's words are drawn with probability ∝ the
+ *     document frequency of the word among the stand-in items (--data, their database signatures through
+ *     that codebook), as many words as a stand-in item has (cycling through them). So the posting-list
+ *     lengths, hence the read cost, follow the real skew. Falls back to uniform when --data is absent.
+ *   - uniform: a random --words codebook, --item-words uniform words per item (the first version).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { appendFile, cp, mkdir, rm, symlink } from "node:fs/promises";
+import { join } from "node:path";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadKernelsInNode } from "../../src/match/node-kernels";
+import { databaseSignature, parseCodebook } from "../../src/retrieval/core";
+import { loadRetrievalSet } from "./retrieval-quality";
+
+/** The /setup body of the "real" distribution: the codebook, per-word document frequency and words per item of the stand-in items. */
+async function realWordStatistics(dataDir: string, codebookPath: string) {
+  const bytes = readFileSync(codebookPath);
+  const cb = await parseCodebook(new Uint8Array(bytes));
+  const k = await loadKernelsInNode();
+  const data = loadRetrievalSet(dataDir);
+  const df = new Array<number>(cb.numWords).fill(0);
+  const wordsPerItem: number[] = [];
+  for (const set of data.sets) {
+    const s = databaseSignature(k, cb, set.features.descriptors, set.features.count);
+    for (const w of s.words) df[w]++;
+    wordsPerItem.push(s.words.length);
+  }
+  return { body: { codebookBase64: bytes.toString("base64"), wordWeights: df, wordsPerItem }, numWords: cb.numWords, items: data.sets.length, wordsPerItem };
+}
 
 /** wrangler dev reloads the Worker when a source file changes: the bench runs a snapshot of the sources. */
 const SNAPSHOT = "tmp/bench-retrieval-src";
@@ -23,7 +52,7 @@ const STATE = "tmp/bench-retrieval";
 
 async function snapshotSources(): Promise<void> {
   await rm(SNAPSHOT, { recursive: true, force: true });
-  for (const path of ["src", "build", "migrations", "scripts/bench/retrieval", "package.json", "tsconfig.json"])
+  for (const path of ["src", "build", "codecs", "migrations", "scripts/bench/retrieval", "package.json", "tsconfig.json"])
     await cp(path, `${SNAPSHOT}/${path}`, { recursive: true });
   await symlink(resolve("node_modules"), `${SNAPSHOT}/node_modules`);
 }
@@ -55,6 +84,7 @@ async function startDev(port: number): Promise<ChildProcess> {
     if (/Ready on/.test(log)) return child;
     if (child.exitCode !== null) break;
   }
+  if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
   throw new Error(`wrangler dev did not start:\n${log.slice(-2000)}`);
 }
 
@@ -72,6 +102,10 @@ async function run2(argv: string[]): Promise<number> {
       "item-words": { type: "string", default: "300" },
       queries: { type: "string", default: "40" },
       port: { type: "string", default: "8793" },
+      distribution: { type: "string", default: "real" },
+      data: { type: "string", default: "../shared/data/retrieval" },
+      codebook: { type: "string", default: "model-assets/codebook/codebook.bin" },
+      "max-df": { type: "string", default: "0.1" },
       json: { type: "boolean", default: false },
       reuse: { type: "boolean", default: false },
     },
@@ -82,6 +116,15 @@ async function run2(argv: string[]): Promise<number> {
   const queries = Number(values.queries);
   const base = `http://127.0.0.1:${values.port}`;
   const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
+  const maxDf = Number(values["max-df"]);
+  let distribution = values.distribution!;
+  if (distribution === "real" && !existsSync(join(values.data!, "features"))) {
+    log(`${values.data}/features not found: synthetic words fall back to UNIFORM`);
+    distribution = "uniform";
+  }
+  const real = distribution === "real" ? await realWordStatistics(values.data!, values.codebook!) : undefined;
+  const setupBody = real ? real.body : { words, seed: 1 };
+  if (real) log(`real word statistics: ${real.items} stand-in items, ${real.numWords} words, ${Math.round(real.wordsPerItem.reduce((a, b) => a + b, 0) / real.items)} words per item`);
 
   await snapshotSources();
   if (!values.reuse) {
@@ -98,7 +141,7 @@ async function run2(argv: string[]): Promise<number> {
     const res = await fetch(base + path, { method: "POST", body: JSON.stringify(body) });
     if (res.status === 503 && !retried && /restarted/.test(await res.clone().text())) {
       restarts++;
-      await fetch(base + "/setup", { method: "POST", body: JSON.stringify({ words, seed: 1 }) });
+      await fetch(base + "/setup", { method: "POST", body: JSON.stringify(setupBody) });
       return post(path, body, true);
     }
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status}: ${(await res.text()).slice(0, 500)}`);
@@ -106,7 +149,7 @@ async function run2(argv: string[]): Promise<number> {
   };
   const results: any[] = [];
   try {
-    await post("/setup", { words, seed: 1 });
+    await post("/setup", setupBody);
     // --reuse: measure the index a previous run left in tmp/bench-retrieval (no loading at sizes it already has).
     let loaded = values.reuse ? (await fetch(base + "/stats").then((r) => r.json() as Promise<any>)).items : 0;
     let bulkMs = 0;
@@ -122,20 +165,22 @@ async function run2(argv: string[]): Promise<number> {
         if (loaded % 10000 < BULK) log(`loaded ${loaded}`);
         if (loaded % (BULK * 16) === 0) await post("/compact", {});
       }
-      const real = size > loaded ? await post("/index", { from: loaded, count: size - loaded, words: itemWords }) : { perItemMs: [NaN] };
+      const indexed = size > loaded ? await post("/index", { from: loaded, count: size - loaded, words: itemWords }) : { perItemMs: [NaN] };
       loaded = size;
       const compaction = await post("/compact", {});
       const stats = await fetch(base + "/stats").then((r) => r.json() as Promise<any>);
       // Queries: ASMK*'s multiple assignment (5, the default) and single assignment (1), interleaved.
-      const searchStats = async (multiAssign: number) => {
+      const searchStats = async (multiAssign: number, cap = 1) => {
         const times: number[] = [];
+        const read: number[] = [];
         const stages: Record<string, number[]> = {};
         let found = 0;
         for (let q = 0; q < queries + 3; q++) {
           const item = Math.floor((q * 7919 + multiAssign) % size);
-          const r = await post("/search", { item, words: itemWords, shortlist: 100, topK: 10, multiAssign });
+          const r = await post("/search", { item, words: itemWords, shortlist: 100, topK: 10, multiAssign, maxDf: cap });
           if (q < 3) continue; // warm-up
           times.push(r.timingsMs.total);
+          read.push(r.postingsRead / size);
           for (const [k, v] of Object.entries(r.timingsMs)) (stages[k] ??= []).push(v as number);
           if (r.top?.id === `item-${item}`) found++;
         }
@@ -143,13 +188,16 @@ async function run2(argv: string[]): Promise<number> {
         return {
           p50: percentile(times, 50),
           p95: percentile(times, 95),
+          postingsReadPerItem: Math.round(percentile(read.sort((a, b) => a - b), 50) * 10) / 10,
           stageMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, percentile(v.sort((a, b) => a - b), 50)])),
           topHitIsSource: `${found}/${queries}`,
         };
       };
       const ma5 = await searchStats(5);
       const ma1 = await searchStats(1);
-      const perItem = [...real.perItemMs].sort((a: number, b: number) => a - b);
+      const ma5Df = await searchStats(5, maxDf);
+      const ma1Df = await searchStats(1, maxDf);
+      const perItem = [...indexed.perItemMs].sort((a: number, b: number) => a - b);
       const row = {
         items: size,
         indexMsPerItem: { fullPathMedian: percentile(perItem, 50), bulkStoreWrite: bulkMs / Math.max(1, size - 20) },
@@ -161,7 +209,7 @@ async function run2(argv: string[]): Promise<number> {
         segments: stats.segments,
         compactionMs: compaction.ms,
         searchMs: { p50: ma5.p50, p95: ma5.p95 },
-        search: { multiAssign5: ma5, multiAssign1: ma1 },
+        search: { multiAssign5: ma5, multiAssign1: ma1, [`multiAssign5MaxDf${maxDf}`]: ma5Df, [`multiAssign1MaxDf${maxDf}`]: ma1Df },
         wallSeconds: (Date.now() - started) / 1000,
         isolateRestarts: restarts,
       };
@@ -171,7 +219,10 @@ async function run2(argv: string[]): Promise<number> {
   } finally {
     process.kill(-dev.pid!, "SIGTERM");
   }
-  const out = { bench: "retrieval", date: new Date().toISOString(), runtime: "workerd (wrangler dev, local D1 + R2)", codebookWords: words, wordsPerItem: itemWords, results };
+  const out = { bench: "retrieval", date: new Date().toISOString(), runtime: "workerd (wrangler dev, local D1 + R2)", distribution,
+    codebookWords: real ? real.numWords : words,
+    wordsPerItem: real ? `stand-in counts (mean ${Math.round(real.wordsPerItem.reduce((a, b) => a + b, 0) / real.items)})` : itemWords,
+    results };
   if (values.json) process.stdout.write(JSON.stringify(out, null, 2) + "\n");
   else for (const r of results) process.stdout.write(`${r.items} items: search p50 ${r.searchMs.p50.toFixed(1)} ms p95 ${r.searchMs.p95.toFixed(1)} ms; postings ${r.storageBytesPerItem.postings.toFixed(0)} B/item\n`);
   return 0;

@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../service/limits";
+import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, STOP_WORD_MIN_POSTINGS } from "../retrieval/service";
 
 const finite = z.number().finite();
 
@@ -103,7 +104,9 @@ export const SearchOptionsSchema = MatchOptionsSchema.extend({
   topK: z.number().int().min(1).max(100).optional().openapi({ description: "results returned (default 10)" }),
   shortlist: z.number().int().min(1).max(500).optional().openapi({ description: "candidates geometrically re-ranked (default 100)" }),
   multiAssign: z.number().int().min(1).max(16).optional()
-    .openapi({ description: "visual words per query feature for the shortlist (default 5, ASMK*); 1 reads ~5× fewer postings (docs/retrieval.md)" }),
+    .openapi({ description: `visual words per query feature for the shortlist (default ${DEFAULT_MULTI_ASSIGN}; ASMK*'s is 5, which reads ~3× more postings, docs/retrieval.md)` }),
+  maxDf: z.number().gt(0).max(1).optional()
+    .openapi({ description: `stop words: query words whose posting list holds more than this fraction of the indexed items (and more than ${STOP_WORD_MIN_POSTINGS} entries) are not read (default ${DEFAULT_MAX_DF}; 1 reads every word)` }),
 }).strict();
 
 export type SearchOptionsInput = z.infer<typeof SearchOptionsSchema>;

@@ -8,16 +8,21 @@
  *   POST /compact                         compaction until none is due
  *   POST /search {item, shortlist, topK, multiAssign?}  the real search with item's (shifted) features
  *   GET  /stats
- * Synthetic items: item i has `words` distinct random visual words; its features are those
- * centroids plus 5 % noise (one feature per word), so a query with item i's features shortlists and
- * re-ranks item i. Bulk loading skips the word assignment (its residual bytes are random): assigning
- * 100k items to a large codebook would take hours here; /index measures the full per-item path.
+ * Synthetic items: item i has distinct visual words; its features are those centroids plus a little
+ * noise (one feature per word), so a query with item i's features shortlists and re-ranks item i.
+ *   - "real" (setup with {codebookBase64, wordWeights, wordsPerItem}): the committed codebook; item i takes
+ *     wordsPerItem[i mod n] distinct words drawn one after another with probability ∝ wordWeights (the
+ *     stand-in items' document frequency per word, see scripts/bench/retrieval.ts), duplicates redrawn;
+ *   - "uniform" (setup with {words, seed}): a random codebook of `words` unit centroids, `words` per
+ *     item drawn uniformly (the first version of this bench).
+ * Bulk loading skips the word assignment (its residual bytes are random): assigning 100k items to a
+ * large codebook would take hours here; /index measures the full per-item path.
  */
 import { startRuntime } from "../../../src/runtime/start";
 import { workerWasmModules } from "../../../src/runtime/wasm-modules.worker";
 import { D1RetrievalStore, type NewItemVersion } from "../../../src/retrieval/store/d1-store";
 import { compactIndex, indexItem, search, type RetrievalDeps } from "../../../src/retrieval/service";
-import type { Codebook } from "../../../src/retrieval/core";
+import { parseCodebook, type Codebook } from "../../../src/retrieval/core";
 import { SerialQueue } from "../../../src/service/serial-queue";
 import type { FeatureSet } from "../../../src/features/feature-set";
 
@@ -28,6 +33,8 @@ interface Env {
 
 const DIM = 40;
 let codebook: Codebook | undefined;
+/** "real" mode: cumulative word weights and the words-per-item cycle; absent = uniform words. */
+let skew: { cumulative: Float64Array; wordsPerItem: number[] } | undefined;
 const queue = new SerialQueue();
 
 function prng(seed: number): () => number {
@@ -56,15 +63,34 @@ function makeCodebook(words: number, seed: number): Codebook {
 function syntheticItem(cb: Codebook, i: number, wordsPerItem: number) {
   const rand = prng(1_000_003 * (i + 1));
   const chosen = new Set<number>();
-  while (chosen.size < Math.min(wordsPerItem, cb.numWords)) chosen.add(Math.floor(rand() * cb.numWords));
+  if (skew) {
+    const c = skew.cumulative;
+    const n = skew.wordsPerItem[i % skew.wordsPerItem.length];
+    while (chosen.size < n) {
+      const u = rand() * c[c.length - 1];
+      let lo = 0;
+      let hi = c.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (c[mid] > u) hi = mid;
+        else lo = mid + 1;
+      }
+      chosen.add(lo);
+    }
+  } else while (chosen.size < Math.min(wordsPerItem, cb.numWords)) chosen.add(Math.floor(rand() * cb.numWords));
   const words = Uint32Array.from([...chosen].sort((a, b) => a - b));
   const count = words.length;
   const descriptors = new Float32Array(count * DIM);
   const locations = new Float32Array(count * 2);
   for (let f = 0; f < count; f++) {
-    let n = 0;
-    for (let d = 0; d < DIM; d++) n += (descriptors[f * DIM + d] = cb.centroids[words[f] * DIM + d] + 0.05 * (rand() * 2 - 1)) ** 2;
-    for (let d = 0; d < DIM; d++) descriptors[f * DIM + d] /= Math.sqrt(n);
+    if (skew) {
+      // The real codebook's cells are small: 0.1 % noise keeps each feature nearest its own word.
+      for (let d = 0; d < DIM; d++) descriptors[f * DIM + d] = cb.centroids[words[f] * DIM + d] + 0.001 * (rand() * 2 - 1);
+    } else {
+      let n = 0;
+      for (let d = 0; d < DIM; d++) n += (descriptors[f * DIM + d] = cb.centroids[words[f] * DIM + d] + 0.05 * (rand() * 2 - 1)) ** 2;
+      for (let d = 0; d < DIM; d++) descriptors[f * DIM + d] /= Math.sqrt(n);
+    }
     locations[2 * f] = rand() * 480;
     locations[2 * f + 1] = rand() * 640;
   }
@@ -88,11 +114,22 @@ async function deps(env: Env): Promise<RetrievalDeps> {
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const path = new URL(request.url).pathname;
-    const body = request.method === "POST" ? ((await request.json()) as Record<string, number>) : {};
+    const body = request.method === "POST" ? ((await request.json()) as Record<string, any>) : {};
     const t0 = performance.now();
     if (path === "/setup") {
-      codebook = makeCodebook(body.words, body.seed ?? 1);
-      return Response.json({ ok: true });
+      if (body.codebookBase64) {
+        const bytes = Uint8Array.from(atob(body.codebookBase64), (ch) => ch.charCodeAt(0));
+        codebook = await parseCodebook(bytes);
+        const weights = body.wordWeights as number[];
+        const cumulative = new Float64Array(weights.length);
+        let sum = 0;
+        weights.forEach((w, j) => (cumulative[j] = sum += w));
+        skew = { cumulative, wordsPerItem: body.wordsPerItem };
+      } else {
+        codebook = makeCodebook(body.words, body.seed ?? 1);
+        skew = undefined;
+      }
+      return Response.json({ ok: true, numWords: codebook.numWords });
     }
     const d = await deps(env);
     if (path === "/load") {
@@ -126,8 +163,8 @@ export default {
         f.locations[2 * k] = 0.9 * f.locations[2 * k] + 7;
         f.locations[2 * k + 1] = 0.9 * f.locations[2 * k + 1] - 12;
       }
-      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {}, multiAssign: body.multiAssign });
-      return Response.json({ top: result.results[0] ?? null, numCandidates: result.numCandidates, timingsMs: result.timingsMs, wallMs: performance.now() - t0 });
+      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {}, multiAssign: body.multiAssign, maxDf: body.maxDf });
+      return Response.json({ top: result.results[0] ?? null, numCandidates: result.numCandidates, postingsRead: result.postingsRead, timingsMs: result.timingsMs, wallMs: performance.now() - t0 });
     }
     if (path === "/stats") {
       const stats = await d.store.stats();

@@ -266,17 +266,33 @@ export class D1RetrievalStore {
   async readPostings(
     words: Uint32Array,
     bytesPerWord: number,
+    stopWords: { maxDf: number; minEntries: number } = { maxDf: 1, minEntries: 0 },
   ): Promise<{ lists: PostingList[]; wordCounts: WordCounts; bytes: number; rows: number; queryMs: number; decodeMs: number }> {
     const wordCounts = new WordCounts();
     if (words.length === 0) return { lists: [], wordCounts, bytes: 0, rows: 0, queryMs: 0, decodeMs: 0 };
     const t0 = performance.now();
-    const { results } = await this.db
-      .prepare(
-        `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
-         WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1)) ORDER BY p.word, p.segment, p.part`,
-      )
-      .bind(JSON.stringify(Array.from(words)))
-      .all<{ word: number; data: string }>();
+    const wordList = JSON.stringify(Array.from(words));
+    // Stop words: a word whose live postings hold more than max(maxDf × live items, minEntries) entries
+    // is not read. Its entry count comes from the rows' byte lengths (SQLite reads a BLOB's length from
+    // the record header, not its pages); entries of stale versions not yet compacted away count too.
+    const { results } = await (stopWords.maxDf < 1
+      ? this.db
+          .prepare(
+            `WITH kept AS (
+               SELECT p.word AS word FROM postings p JOIN segments s ON s.segment = p.segment
+               WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1))
+               GROUP BY p.word HAVING sum(length(p.data)) <= max(?2 * (SELECT count(*) FROM items), ?4) * ?3)
+             SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
+             WHERE s.state = 'live' AND p.word IN (SELECT word FROM kept) ORDER BY p.word, p.segment, p.part`,
+          )
+          .bind(wordList, stopWords.maxDf, entryBytes(bytesPerWord), stopWords.minEntries)
+      : this.db
+          .prepare(
+            `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
+             WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1)) ORDER BY p.word, p.segment, p.part`,
+          )
+          .bind(wordList)
+    ).all<{ word: number; data: string }>();
     const t1 = performance.now();
     const lists: PostingList[] = [];
     let bytes = 0;

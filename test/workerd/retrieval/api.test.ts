@@ -2,7 +2,8 @@
 // (ranked by inliers, exact transform), stats; every bad request is a 4xx with its code and changes
 // nothing stored; a missing or corrupt codebook is 503 index_unavailable.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { codebookFiles, resetIndex, retrievalApi, shifted, storedState, syntheticFeatures, type Api } from "./helpers";
+import { codebookFiles, resetIndex, retrievalApi, shifted, storedState, syntheticFeatures, testEnv, type Api } from "./helpers";
+import { D1RetrievalStore } from "../../../src/retrieval/store/d1-store";
 
 let files: Map<string, Uint8Array>;
 let api: Api;
@@ -51,6 +52,19 @@ describe("index and search on features", () => {
     expect(res.body.results[0].numInliers).toBeGreaterThanOrEqual(100);
   });
 
+  it("maxDf: a cap below every word's share reads no postings (store level); a small index is never capped (API)", async () => {
+    for (let i = 0; i < 4; i++) await api.call("POST", "/v1/index", item(`df-${i}`, 300 + i));
+    const store = new D1RetrievalStore(testEnv.INDEX_DB, testEnv.FEATURES);
+    const words = Uint32Array.from({ length: 64 }, (_, w) => w);
+    // The test codebook has 64 words: each is in most of the 4 items, far above a 1 % share.
+    expect((await store.readPostings(words, 5, { maxDf: 0.01, minEntries: 0 })).lists).toEqual([]);
+    expect((await store.readPostings(words, 5, { maxDf: 1, minEntries: 0 })).lists.length).toBeGreaterThan(0);
+    // Lists under STOP_WORD_MIN_POSTINGS entries are never stop words: the source is still found.
+    const res = await api.call("POST", "/v1/search", { features: shifted(syntheticFeatures(302)), options: { maxDf: 0.01, topK: 1 } });
+    expect(res.status).toBe(200);
+    expect(res.body.results[0].id).toBe("df-2");
+  });
+
   it("a search on an empty index is 200 with no results", async () => {
     const res = await api.call("POST", "/v1/search", { features: syntheticFeatures(1) });
     expect(res.status).toBe(200);
@@ -91,6 +105,9 @@ describe("bad input changes nothing stored", () => {
     ["topK over 100", "POST", "/v1/search", { features: syntheticFeatures(1), options: { topK: 101 } }, 400, "invalid_options"],
     ["shortlist over 500", "POST", "/v1/search", { features: syntheticFeatures(1), options: { shortlist: 501 } }, 400, "invalid_options"],
     ["multiAssign 0", "POST", "/v1/search", { features: syntheticFeatures(1), options: { multiAssign: 0 } }, 400, "invalid_options"],
+    ["maxDf 0", "POST", "/v1/search", { features: syntheticFeatures(1), options: { maxDf: 0 } }, 400, "invalid_options"],
+    ["maxDf over 1", "POST", "/v1/search", { features: syntheticFeatures(1), options: { maxDf: 1.5 } }, 400, "invalid_options"],
+    ["maxDf not a number", "POST", "/v1/search", { features: syntheticFeatures(1), options: { maxDf: "10%" } }, 400, "invalid_options"],
     ["an unknown id (GET)", "GET", "/v1/index/nope", undefined, 404, "item_not_found"],
     ["an unknown id (DELETE)", "DELETE", "/v1/index/nope", undefined, 404, "item_not_found"],
     ["a bad id in the path", "GET", "/v1/index/a%20b", undefined, 400, "invalid_id"],
