@@ -5,6 +5,7 @@
 import type { HonoRequest } from "hono";
 import { ApiError } from "./errors";
 import { parseJson, validate } from "./validate";
+import { bodyKind, readForm, readJson } from "./request-body";
 import { checkImageUrl, decodeBase64Image, fetchImageUrl, multipartFile, multipartText } from "./image-input";
 import {
   ExtractOptionsSchema,
@@ -22,36 +23,6 @@ import { invertAffine } from "../features/affine";
 import { LIMITS } from "../service/limits";
 import { streamMultipart, type MultipartLimits } from "./multipart-stream";
 import type { z } from "@hono/zod-openapi";
-
-type BodyKind = "multipart" | "json";
-
-function bodyKind(req: HonoRequest, allowed: BodyKind[]): BodyKind {
-  const type = (req.header("content-type") ?? "").toLowerCase();
-  if (allowed.includes("multipart") && type.startsWith("multipart/form-data")) return "multipart";
-  if (allowed.includes("json") && (type.startsWith("application/json") || type.endsWith("+json"))) return "json";
-  const names = allowed.map((k) => (k === "json" ? "application/json" : "multipart/form-data")).join(" or ");
-  throw new ApiError("unsupported_media_type", `Content-Type must be ${names}${type ? `, not ${type}` : ""}`);
-}
-
-async function readForm(req: HonoRequest): Promise<FormData> {
-  try {
-    return await req.raw.formData();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError("invalid_request", `malformed multipart body: ${(error as Error).message}`);
-  }
-}
-
-async function readJson(req: HonoRequest): Promise<unknown> {
-  let text: string;
-  try {
-    text = await req.text();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError("invalid_request", `unreadable body: ${(error as Error).message}`);
-  }
-  return parseJson(text, "request body");
-}
 
 function optionsFromField<S extends z.ZodTypeAny>(schema: S, text: string | undefined): z.infer<S> {
   if (text === undefined || text.trim() === "") return validate(schema, {}, "invalid_options", "options");

@@ -5,6 +5,7 @@
 import type { HonoRequest } from "hono";
 import { ApiError } from "./errors";
 import { parseJson, validate } from "./validate";
+import { bodyKind, readForm, readJson } from "./request-body";
 import { decodeBase64Image, fetchImageUrl, multipartFile, multipartText } from "./image-input";
 import {
   BatchJsonBodySchema, ExtractOptionsSchema, IndexJsonBodySchema, ITEM_ID_PATTERN, MAX_BATCH_ITEMS, MAX_METADATA_BYTES,
@@ -33,33 +34,6 @@ export function metadataText(value: unknown, field = "metadata"): string | null 
   return text;
 }
 
-function kind(req: HonoRequest): "multipart" | "json" {
-  const type = (req.header("content-type") ?? "").toLowerCase();
-  if (type.startsWith("multipart/form-data")) return "multipart";
-  if (type.startsWith("application/json") || type.endsWith("+json")) return "json";
-  throw new ApiError("unsupported_media_type", `Content-Type must be application/json or multipart/form-data${type ? `, not ${type}` : ""}`);
-}
-
-async function jsonBody(req: HonoRequest): Promise<unknown> {
-  let text: string;
-  try {
-    text = await req.text();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError("invalid_request", `unreadable body: ${(error as Error).message}`);
-  }
-  return parseJson(text, "request body");
-}
-
-async function formBody(req: HonoRequest): Promise<FormData> {
-  try {
-    return await req.raw.formData();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError("invalid_request", `malformed multipart body: ${(error as Error).message}`);
-  }
-}
-
 function objectBody(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "request body must be a JSON object");
   return body as Record<string, unknown>;
@@ -82,8 +56,8 @@ function extractPart(options: SearchOptionsInput): ExtractOptionsInput {
 }
 
 export async function readIndexRequest(req: HonoRequest): Promise<{ id: string; input: QueryInput; metadata: string | null }> {
-  if (kind(req) === "multipart") {
-    const form = await formBody(req);
+  if (bodyKind(req, ["json", "multipart"]) === "multipart") {
+    const form = await readForm(req);
     const id = checkItemId(multipartText(form, "id"));
     const metaText = multipartText(form, "metadata");
     const metadata = metaText === undefined ? null : metadataText(parseJson(metaText, 'multipart field "metadata"'));
@@ -91,7 +65,7 @@ export async function readIndexRequest(req: HonoRequest): Promise<{ id: string; 
     const options = validate(ExtractOptionsSchema, optText ? parseJson(optText, 'multipart field "options"') : {}, "invalid_options", "options");
     return { id, metadata, input: { kind: "image", bytes: await multipartFile(form, "image"), options } };
   }
-  const raw = objectBody(await jsonBody(req));
+  const raw = objectBody(await readJson(req));
   const id = checkItemId(raw.id);
   const metadata = metadataText(raw.metadata);
   if (raw.options !== undefined) validate(ExtractOptionsSchema, raw.options, "invalid_options", "options");
@@ -100,13 +74,13 @@ export async function readIndexRequest(req: HonoRequest): Promise<{ id: string; 
 }
 
 export async function readSearchRequest(req: HonoRequest): Promise<{ input: QueryInput; options: SearchOptionsInput }> {
-  if (kind(req) === "multipart") {
-    const form = await formBody(req);
+  if (bodyKind(req, ["json", "multipart"]) === "multipart") {
+    const form = await readForm(req);
     const optText = multipartText(form, "options");
     const options = validate(SearchOptionsSchema, optText ? parseJson(optText, 'multipart field "options"') : {}, "invalid_options", "options");
     return { options, input: { kind: "image", bytes: await multipartFile(form, "image"), options: extractPart(options) } };
   }
-  const raw = objectBody(await jsonBody(req));
+  const raw = objectBody(await readJson(req));
   const options = validate(SearchOptionsSchema, raw.options ?? {}, "invalid_options", "options");
   const body = validate(SearchJsonBodySchema, raw, "invalid_request", "request body");
   return { options, input: await imageOrFeatures(body, extractPart(options)) };
@@ -118,8 +92,8 @@ export interface BatchRequest {
 }
 
 export async function readBatchRequest(req: HonoRequest): Promise<BatchRequest> {
-  if (kind(req) !== "json") throw new ApiError("unsupported_media_type", "Content-Type must be application/json");
-  const raw = objectBody(await jsonBody(req));
+  bodyKind(req, ["json"]);
+  const raw = objectBody(await readJson(req));
   if (Array.isArray(raw.items) && raw.items.length > MAX_BATCH_ITEMS)
     throw new ApiError("payload_too_large", `${raw.items.length} items; at most ${MAX_BATCH_ITEMS} per batch`);
   if (Array.isArray(raw.items))
