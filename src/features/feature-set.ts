@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { Features } from "../types";
-import { applyAffine, IDENTITY_AFFINE, type Affine2x3 } from "./affine";
+import { applyAffine, invertAffine, multiply3x3, toHomogeneous, IDENTITY_AFFINE, type Affine2x3 } from "./affine";
 
 export interface ModelInfo {
   name: "delf-v1";
@@ -36,6 +36,18 @@ export function originalPoint(set: FeatureSet, i: number): [number, number] {
   const y = set.features.locations[2 * i];
   const x = set.features.locations[2 * i + 1];
   return applyAffine(set.processed?.toOriginal ?? IDENTITY_AFFINE, x, y);
+}
+
+/**
+ * A processed-frame transform (`from`'s processed pixels → `to`'s processed pixels, 3×3 row-major)
+ * re-expressed between the two ORIGINAL images.
+ */
+export function transformBetweenOriginals(matrix: number[][], from: FeatureSet, to: FeatureSet): number[][] {
+  const fromInverse = toHomogeneous(invertAffine(from.processed?.toOriginal ?? IDENTITY_AFFINE));
+  const toOriginal = toHomogeneous(to.processed?.toOriginal ?? IDENTITY_AFFINE);
+  const m = multiply3x3(toOriginal, multiply3x3(matrix, fromInverse));
+  const w = m[2][2];
+  return m.map((row) => row.map((v) => v / w));
 }
 
 function float32ToBase64(values: Float32Array): string {

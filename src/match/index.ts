@@ -35,7 +35,7 @@ export interface MatchResult {
 }
 
 /** [x, y] of each putative's image-1 and image-2 point (features keep (y, x)). */
-function putativePoints(f1: FeatureSet, f2: FeatureSet, putative: Array<[number, number]>): { src: Float64Array; dst: Float64Array } {
+export function putativePoints(f1: FeatureSet, f2: FeatureSet, putative: Array<[number, number]>): { src: Float64Array; dst: Float64Array } {
   const src = new Float64Array(putative.length * 2);
   const dst = new Float64Array(putative.length * 2);
   putative.forEach(([i1, i2], m) => {

@@ -4,8 +4,7 @@
  * pixels. /v1/match and /v1/verify both end here, so the same features give the same answer.
  */
 import { matchAndVerify, type MatchOptions } from "../match";
-import { invertAffine, multiply3x3, toHomogeneous, IDENTITY_AFFINE } from "../features/affine";
-import { originalPoint, type FeatureSet } from "../features/feature-set";
+import { originalPoint, transformBetweenOriginals, type FeatureSet } from "../features/feature-set";
 import type { ServiceContext } from "./context";
 
 export interface MatchBody {
@@ -14,15 +13,6 @@ export interface MatchBody {
   transform: { type: "affine" | "homography"; matrix: number[][] } | null;
   matches: Array<{ p1: [number, number]; p2: [number, number]; distance: number; inlier: boolean }>;
   timingsMs: { match: number; ransac: number };
-}
-
-/** Processed-frame transform (image-1 → image-2) re-expressed between the original images. */
-function toOriginalFrames(matrix: number[][], set1: FeatureSet, set2: FeatureSet): number[][] {
-  const a1Inverse = toHomogeneous(invertAffine(set1.processed?.toOriginal ?? IDENTITY_AFFINE));
-  const a2 = toHomogeneous(set2.processed?.toOriginal ?? IDENTITY_AFFINE);
-  const m = multiply3x3(a2, multiply3x3(matrix, a1Inverse));
-  const w = m[2][2];
-  return m.map((row) => row.map((v) => v / w));
 }
 
 export async function matchFeatureSets(
@@ -37,7 +27,7 @@ export async function matchFeatureSets(
   return {
     numPutative: result.putative.length,
     numInliers: result.numInliers,
-    transform: result.transform ? { type: result.model, matrix: toOriginalFrames(result.transform, set1, set2) } : null,
+    transform: result.transform ? { type: result.model, matrix: transformBetweenOriginals(result.transform, set1, set2) } : null,
     matches: result.putative.map(([i1, i2], m) => ({
       p1: originalPoint(set1, i1),
       p2: originalPoint(set2, i2),

@@ -7,9 +7,8 @@
  * serial queue: the kernels have one arena).
  */
 import type { KernelExports } from "../../runtime/kernels";
-import { invertAffine, multiply3x3, toHomogeneous, IDENTITY_AFFINE } from "../../features/affine";
-import type { FeatureSet } from "../../features/feature-set";
-import { nearestNeighbours, ransac, resolveMatchOptions, type MatchOptionsInput } from "../../match";
+import { transformBetweenOriginals, type FeatureSet } from "../../features/feature-set";
+import { nearestNeighbours, putativePoints, ransac, resolveMatchOptions, type MatchOptionsInput } from "../../match";
 
 export interface RerankTransform {
   type: "affine" | "homography";
@@ -27,15 +26,6 @@ export const RERANK_DEFAULTS: Readonly<MatchOptionsInput> = Object.freeze({ matc
 
 export type Reranked<T> = T & { numInliers: number; transform: RerankTransform | null };
 
-/** Processed-frame query → candidate transform, re-expressed between the original images. */
-function toOriginalFrames(matrix: number[][], query: FeatureSet, candidate: FeatureSet): number[][] {
-  const queryInverse = toHomogeneous(invertAffine(query.processed?.toOriginal ?? IDENTITY_AFFINE));
-  const toCandidate = toHomogeneous(candidate.processed?.toOriginal ?? IDENTITY_AFFINE);
-  const m = multiply3x3(toCandidate, multiply3x3(matrix, queryInverse));
-  const w = m[2][2];
-  return m.map((row) => row.map((v) => v / w));
-}
-
 /** Inliers and transform of one candidate (processed-frame locations, as /v1/match does). */
 function verifyCandidate(
   k: KernelExports, query: FeatureSet, candidate: FeatureSet, options: ReturnType<typeof resolveMatchOptions>,
@@ -45,19 +35,13 @@ function verifyCandidate(
   if (q.count === 0 || c.count === 0) return { numInliers: 0, transform: null };
   // Image 1 = candidate (searched), image 2 = query (each query descriptor looks for its neighbour).
   const { putative } = nearestNeighbours(k, c, q, options);
-  const src = new Float64Array(putative.length * 2);
-  const dst = new Float64Array(putative.length * 2);
-  putative.forEach(([ic, iq], m) => {
-    src[2 * m] = q.locations[2 * iq + 1];
-    src[2 * m + 1] = q.locations[2 * iq];
-    dst[2 * m] = c.locations[2 * ic + 1];
-    dst[2 * m + 1] = c.locations[2 * ic];
-  });
+  // putativePoints gives candidate → query points; RANSAC fits query → candidate.
+  const { src: dst, dst: src } = putativePoints(c, q, putative);
   const verified = ransac(k, src, dst, options.ransac);
   return {
     numInliers: verified.numInliers,
     transform: verified.transform
-      ? { type: verified.model, matrix: toOriginalFrames(verified.transform, query, candidate) }
+      ? { type: verified.model, matrix: transformBetweenOriginals(verified.transform, query, candidate) }
       : null,
   };
 }
