@@ -9,6 +9,9 @@
 // runs, per chunk of tile rows: winograd4Input (V[ξ] = Bᵀ d B, 36 matrices [tiles][inC]), then per
 // block of output channels winograd4Filter (U[ξ] of the block, small enough for L2), 36 GEMMs with
 // the conv kernel (M[ξ] = V[ξ] · U[ξ]) and winograd4Output (Y = Aᵀ M A + bias, ReLU).
+// The 36 matrices of V, U and M lie `plane` bytes apart; the engine makes `plane` ≡ 64 mod 4096 so
+// that the 36 streams of a transform fall in 36 different L1 sets (a multiple of 4 KiB put them all
+// in one set and the filter transform ran ≈ 4× slower).
 // Channels run 4 at a time (v128): inC must be a multiple of 4, outC of 8. `tmp` is 640 bytes of
 // scratch (the two passes of each transform meet there, instead of 36 live registers).
 // The transforms use plain mul/add in both builds; only the GEMMs use relaxed_madd.
@@ -35,10 +38,8 @@
 }
 
 /** V[ξ][t][c] for the tiles of tile rows [ty0, ty1); t counts from the chunk's first tile. */
-export function winograd4Input(input: usize, inH: i32, inW: i32, inC: i32, ty0: i32, ty1: i32, v: usize, tmp: usize): void {
+export function winograd4Input(input: usize, inH: i32, inW: i32, inC: i32, ty0: i32, ty1: i32, v: usize, plane: usize, tmp: usize): void {
   const tilesW = (inW + 3) >> 2;
-  const tiles = (ty1 - ty0) * tilesW;
-  const plane = <usize>tiles * <usize>inC << 2; // bytes of one V[ξ]
   for (let ty = ty0; ty < ty1; ty++) {
     const y0 = 4 * ty - 1;
     for (let tx = 0; tx < tilesW; tx++) {
@@ -83,10 +84,9 @@ export function winograd4Input(input: usize, inH: i32, inW: i32, inC: i32, ty0: 
 /**
  * U[ξ] = (G g Gᵀ)[ξ] of the output panels [p0, p0 + count), from the GEMM-packed raw filters
  * ([panel][tap][in][8], tap = 3·dy + dx), written as 36 packed matrices [count][inC][8] at
- * u + ξ·count·inC·32 bytes: each is a B operand of the conv kernel with outC = 8·count.
+ * u + ξ·plane: each is a B operand of the conv kernel with outC = 8·count.
  */
-export function winograd4Filter(packed: usize, inC: i32, p0: i32, count: i32, u: usize, tmp: usize): void {
-  const plane = <usize>(count * inC) << 5;
+export function winograd4Filter(packed: usize, inC: i32, p0: i32, count: i32, u: usize, plane: usize, tmp: usize): void {
   const tapBytes = <usize>inC << 5;
   for (let p = 0; p < count; p++) {
     const panel = packed + <usize>(p0 + p) * 9 * tapBytes;
@@ -123,10 +123,8 @@ export function winograd4Filter(packed: usize, inC: i32, p0: i32, count: i32, u:
  * Y = Aᵀ M A + bias (ReLU when relu ≠ 0) for tile rows [ty0, ty1) and the output channels
  * [o0, o0 + mC): M[ξ][t][mC] as written by the GEMMs of one channel block.
  */
-export function winograd4Output(m: usize, mC: i32, outH: i32, outW: i32, outC: i32, o0: i32, ty0: i32, ty1: i32, bias: usize, relu: i32, output: usize, tmp: usize): void {
+export function winograd4Output(m: usize, mC: i32, plane: usize, outH: i32, outW: i32, outC: i32, o0: i32, ty0: i32, ty1: i32, bias: usize, relu: i32, output: usize, tmp: usize): void {
   const tilesW = (outW + 3) >> 2;
-  const tiles = (ty1 - ty0) * tilesW;
-  const plane = <usize>tiles * <usize>mC << 2;
   const zero = f32x4.splat(0);
   const rowBytes = <usize>outW * <usize>outC << 2;
   const colBytes = <usize>outC << 2;

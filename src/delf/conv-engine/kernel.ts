@@ -20,9 +20,9 @@ export interface ConvKernel {
   ): void;
   winogradInput(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number): void;
   winogradOutput(m: number, outH: number, outW: number, outC: number, ty0: number, ty1: number, bias: number, relu: number, output: number): void;
-  winograd4Input(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number, tmp: number): void;
-  winograd4Filter(packed: number, inC: number, p0: number, count: number, u: number, tmp: number): void;
-  winograd4Output(m: number, mC: number, outH: number, outW: number, outC: number, o0: number, ty0: number, ty1: number, bias: number, relu: number, output: number, tmp: number): void;
+  winograd4Input(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number, plane: number, tmp: number): void;
+  winograd4Filter(packed: number, inC: number, p0: number, count: number, u: number, plane: number, tmp: number): void;
+  winograd4Output(m: number, mC: number, plane: number, outH: number, outW: number, outC: number, o0: number, ty0: number, ty1: number, bias: number, relu: number, output: number, tmp: number): void;
 }
 
 export interface ConvKernelModules {

@@ -39,6 +39,8 @@ export interface WasmConvEngineOptions {
   filterBlockBytes?: number;
   /** F(4×4): maps with fewer 4×4 tiles than this run the direct 3×3 kernel. */
   minTiles?: number;
+  /** Bytes of each of the V and M scratch buffers. */
+  chunkBytes?: number;
 }
 
 interface PackedConv {
@@ -68,12 +70,15 @@ const weightFloats = (c: ConvSpec, winograd: WinogradVariant) =>
  * one more step (+15.7 MiB) in a tutorial match (docs/BENCHMARKS.md).
  */
 const WINOGRAD_CHUNK_FLOATS = 1 << 19;
-/** Default F(4×4) filter block: 1 MiB, so a block of U stays in L2 (2 MiB) next to the V rows. */
-const FILTER_BLOCK_BYTES = 1 << 20;
+/** Default F(4×4) filter block: 512 KiB (8 output channels at 256 in), so a block of U stays in L2 next to the V rows (1 MiB: same or slower; measured). */
+const FILTER_BLOCK_BYTES = 1 << 19;
 /** Default: maps under this many 4×4 tiles run the direct kernel (measured, docs/BENCHMARKS.md). */
 const MIN_TILES = 4;
 /** Floats of the transforms' scratch (winograd4.ts: 640 bytes). */
 const TMP_FLOATS = 160;
+
+/** Bytes between the 36 matrices of an F(4×4) buffer: ≥ `bytes`, ≡ 64 mod 4096 (see winograd4.ts). */
+const planeStride = (bytes: number) => Math.ceil(bytes / 4096) * 4096 + 64;
 
 /** U[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; g HWIO 3×3. */
 export function winogradFilter(weights: Float32Array, inC: number, outC: number): Float32Array {
@@ -131,17 +136,19 @@ export class WasmConvEngine implements ConvEngine {
   private readonly scratchTmp: number;
   private readonly filterBlockFloats: number;
   private readonly minTiles: number;
+  private readonly chunkFloats: number;
   private readonly convs = new Map<string, PackedConv>();
 
   constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv, options: WasmConvEngineOptions = {}) {
     const variant = options.winograd ?? "f4x4";
     this.minTiles = options.minTiles ?? MIN_TILES;
+    this.chunkFloats = Math.floor((options.chunkBytes ?? 4 * WINOGRAD_CHUNK_FLOATS) / 4);
     const maxIn = Math.max(...specs.map((c) => Math.max(c.inChannels, roundUp(c.outChannels))));
     const variants = specs.map((c) => winogradOf(c, variant));
     // A block holds at least one panel of 8 output channels.
     const maxWinogradIn = Math.max(0, ...specs.filter((_, i) => variants[i] === "f4x4").map((c) => c.inChannels));
-    this.filterBlockFloats = maxWinogradIn ? Math.max(36 * maxWinogradIn * PANEL, Math.floor((options.filterBlockBytes ?? FILTER_BLOCK_BYTES) / 4)) : 0;
-    const scratch = variants.some((v) => v !== "none") ? 2 * WINOGRAD_CHUNK_FLOATS + this.filterBlockFloats + TMP_FLOATS : 0;
+    this.filterBlockFloats = maxWinogradIn ? Math.max(9 * planeStride(4 * maxWinogradIn * PANEL), Math.floor((options.filterBlockBytes ?? FILTER_BLOCK_BYTES) / 4)) : 0;
+    const scratch = variants.some((v) => v !== "none") ? 2 * this.chunkFloats + this.filterBlockFloats + TMP_FLOATS : 0;
     const floats = specs.reduce((n, c, i) => n + weightFloats(c, variants[i]) + roundUp(c.outChannels), 0) + maxIn + scratch;
     this.packedBytes = 4 * floats;
     const b = backend();
@@ -177,8 +184,8 @@ export class WasmConvEngine implements ConvEngine {
     this.zeros = at;
     heap.fill(0, at / 4, at / 4 + maxIn);
     this.scratchV = at + 4 * maxIn;
-    this.scratchM = this.scratchV + 4 * WINOGRAD_CHUNK_FLOATS;
-    this.scratchU = this.scratchM + 4 * WINOGRAD_CHUNK_FLOATS;
+    this.scratchM = this.scratchV + 4 * this.chunkFloats;
+    this.scratchU = this.scratchM + 4 * this.chunkFloats;
     this.scratchTmp = this.scratchU + 4 * this.filterBlockFloats;
   }
 
@@ -234,10 +241,10 @@ export class WasmConvEngine implements ConvEngine {
     const b = backend();
     const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
     // A tile row too wide for the scratch (maps over 1024 cells wide) gets buffers of its own.
-    const own = rowFloats > WINOGRAD_CHUNK_FLOATS
+    const own = rowFloats > this.chunkFloats
       ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([rowFloats], "float32")))
       : null;
-    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / rowFloats));
+    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(this.chunkFloats / rowFloats));
     const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
     const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
     const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
@@ -263,31 +270,40 @@ export class WasmConvEngine implements ConvEngine {
     const [, h, w, inC] = x.shape;
     const outC = c.outChannels;
     const tilesW = Math.ceil(w / 4), tilesH = Math.ceil(h / 4);
-    const block = Math.min(outC, Math.max(PANEL, Math.floor(this.filterBlockFloats / (36 * inC * PANEL)) * PANEL));
-    const rowFloats = 36 * tilesW * Math.max(inC, block);
+    const uBytes = (count: number) => planeStride(4 * inC * count);
+    let block = Math.min(outC, Math.max(PANEL, Math.floor(this.filterBlockFloats / (36 * inC * PANEL)) * PANEL));
+    while (block > PANEL && 36 * uBytes(block) > 4 * this.filterBlockFloats) block -= PANEL;
+    // V and M of `rows` tile rows, with their plane strides.
+    const vBytes = (rows: number) => planeStride(4 * rows * tilesW * inC);
+    const mBytes = (rows: number) => planeStride(4 * rows * tilesW * block);
+    const fits = (rows: number) => 36 * Math.max(vBytes(rows), mBytes(rows)) <= 4 * this.chunkFloats;
+    let rowsPerChunk = Math.min(tilesH, Math.floor(this.chunkFloats / (36 * tilesW * Math.max(inC, block))));
+    while (rowsPerChunk > 0 && !fits(rowsPerChunk)) rowsPerChunk--;
     const b = backend();
     const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
     // A tile row too wide for the scratch (maps over ~900 cells wide) gets buffers of its own.
-    const own = rowFloats > WINOGRAD_CHUNK_FLOATS
-      ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([rowFloats], "float32")))
+    const own = rowsPerChunk === 0
+      ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([9 * Math.max(vBytes(1), mBytes(1))], "float32")))
       : null;
-    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / rowFloats));
+    if (own) rowsPerChunk = 1;
     const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
     const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
     const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
     const { scratchU: uPtr, scratchTmp: tmp, kernel } = this;
     const whole = block === outC;
-    if (whole) kernel.winograd4Filter(c.weights, inC, 0, outC / PANEL, uPtr, tmp);
+    if (whole) kernel.winograd4Filter(c.weights, inC, 0, outC / PANEL, uPtr, uBytes(outC), tmp);
     for (let ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
       const ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
       const tiles = (ty1 - ty0) * tilesW;
-      kernel.winograd4Input(inPtr, h, w, inC, ty0, ty1, vPtr, tmp);
+      const vPlane = vBytes(ty1 - ty0);
+      kernel.winograd4Input(inPtr, h, w, inC, ty0, ty1, vPtr, vPlane, tmp);
       for (let o0 = 0; o0 < outC; o0 += block) {
         const count = Math.min(block, outC - o0);
-        if (!whole) kernel.winograd4Filter(c.weights, inC, o0 / PANEL, count / PANEL, uPtr, tmp);
+        const uPlane = uBytes(count), mPlane = planeStride(4 * tiles * count);
+        if (!whole) kernel.winograd4Filter(c.weights, inC, o0 / PANEL, count / PANEL, uPtr, uPlane, tmp);
         for (let xi = 0; xi < 36; xi++)
-          kernel.conv(vPtr + 4 * xi * tiles * inC, 1, tiles, inC, uPtr + 4 * xi * inC * count, 1, 1, 1, 0, 0, 1, tiles, count, this.zeros, 0, mPtr + 4 * xi * tiles * count, 0, this.zeros);
-        kernel.winograd4Output(mPtr, count, h, w, outC, o0, ty0, ty1, c.bias, relu ? 1 : 0, outPtr, tmp);
+          kernel.conv(vPtr + xi * vPlane, 1, tiles, inC, uPtr + xi * uPlane, 1, 1, 1, 0, 0, 1, tiles, count, this.zeros, 0, mPtr + xi * mPlane, 0, this.zeros);
+        kernel.winograd4Output(mPtr, count, mPlane, h, w, outC, o0, ty0, ty1, c.bias, relu ? 1 : 0, outPtr, tmp);
       }
     }
     if (own) tf.dispose(own);
