@@ -45,9 +45,20 @@ export function winograd4Input(input: usize, inH: i32, inW: i32, inC: i32, ty0: 
     for (let tx = 0; tx < tilesW; tx++) {
       const x0 = 4 * tx - 1;
       const t = (ty - ty0) * tilesW + tx;
+      // A tile inside the input reads its 6×6 pixels without bounds checks.
+      const inside = y0 >= 0 && y0 + 5 < inH && x0 >= 0 && x0 + 5 < inW;
+      const rowBytes = <usize>inW * <usize>inC << 2, colBytes = <usize>inC << 2;
       for (let c = 0; c < inC; c += 4) {
         // columns: tmp[6i + j] = (Bᵀ d)[i][j]
-        for (let j = 0; j < 6; j++) {
+        if (inside) {
+          let p = input + ((<usize>(y0 * inW + x0) * <usize>inC + <usize>c) << 2);
+          for (let j = 0; j < 6; j++) {
+            inputColumn(v128.load(p), v128.load(p + rowBytes), v128.load(p + 2 * rowBytes),
+              v128.load(p + 3 * rowBytes), v128.load(p + 4 * rowBytes), v128.load(p + 5 * rowBytes),
+              tmp + (<usize>j << 4), 96);
+            p += colBytes;
+          }
+        } else for (let j = 0; j < 6; j++) {
           const x = x0 + j;
           inputColumn(
             pixel(input, inH, inW, inC, y0, x, c), pixel(input, inH, inW, inC, y0 + 1, x, c),
@@ -152,6 +163,21 @@ export function winograd4Output(m: usize, mC: i32, plane: usize, outH: i32, outW
         }
         const b = v128.load(bias + (<usize>(o0 + o) << 2));
         const base = output + ((<usize>(y * outW + x) * <usize>outC + <usize>(o0 + o)) << 2);
+        if (rows == 4 && cols == 4) {
+          // a whole tile: 16 stores without per-pixel bounds
+          for (let i = 0; i < 4; i++) {
+            const r = tmp + 384 + (<usize>i << 6), row = base + <usize>i * rowBytes;
+            let r0 = f32x4.add(v128.load(r), b), r1 = f32x4.add(v128.load(r, 16), b);
+            let r2 = f32x4.add(v128.load(r, 32), b), r3 = f32x4.add(v128.load(r, 48), b);
+            if (relu) {
+              r0 = f32x4.max(r0, zero); r1 = f32x4.max(r1, zero);
+              r2 = f32x4.max(r2, zero); r3 = f32x4.max(r3, zero);
+            }
+            v128.store(row, r0); v128.store(row + colBytes, r1);
+            v128.store(row + 2 * colBytes, r2); v128.store(row + 3 * colBytes, r3);
+          }
+          continue;
+        }
         for (let i = 0; i < rows; i++) {
           for (let k = 0; k < cols; k++) {
             let r = f32x4.add(v128.load(tmp + 384 + (<usize>(4 * i + k) << 4)), b);
