@@ -48,6 +48,7 @@ describe("tfjs layers vs plain-TS reference", () => {
     { name: "3×3/1 SAME, Winograd, several chunks of tile rows", k: 3, stride: 1, h: 40, w: 6, cin: 1024, cout: 8 },
     { name: "3×3/1 SAME, Winograd, several blocks of output channels", k: 3, stride: 1, h: 10, w: 13, cin: 256, cout: 64 },
     { name: "3×3/1 SAME, one 4×4 tile: the direct kernel in the wasm engine", k: 3, stride: 1, h: 4, w: 3, cin: 8, cout: 8 },
+    { name: "3×3/1 SAME, Winograd, a tile row wider than the scratch (buffers of its own)", k: 3, stride: 1, h: 5, w: 232, cin: 256, cout: 8 },
     { name: "1×1 with residual-free bias+ReLU, rows not a multiple of 6", k: 1, stride: 1, h: 5, w: 7, cin: 12, cout: 24 },
   ];
   const engines: Array<{ engine: string; conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => tf.Tensor4D }> = [
