@@ -2,3 +2,4 @@
 export { conv4x8 } from "./conv";
 export { conv6x8 } from "./conv6x8";
 export { winogradInput, winogradOutput } from "./winograd";
+export { winograd4Input, winograd4Filter, winograd4Output } from "./winograd4";

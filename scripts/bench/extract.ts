@@ -1,6 +1,6 @@
 /**
  * `bench -- extract [--size 256] [--scales tutorial|a,b,c] [--runs 5] [--weights synthetic:1|DIR]
- *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--baseline] [--level-trials N] [--json]`
+ *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--winograd f4x4|f2x2|none] [--baseline] [--level-trials N] [--json]`
  * With --baseline, runs alternate between the product's extractor and the plain tfjs-wasm network
  * of scripts/bench/plain-delf.ts (same weights, same input) and one JSON line compares them:
  * {medianMs, baselineMedianMs, speedup, gflopsPerSecond, perScaleMs, peakWasmHeapMiB, runs, …}.
@@ -28,6 +28,7 @@ import { parseSyntheticSpec, syntheticModelTensors } from "../../src/delf/synthe
 import { loadModelDirectoryFromDisk } from "../../src/model/model-directory.node.js";
 import type { TensorMap } from "../../src/model/model-directory";
 import { bestConvKernelFlavour, type ConvKernelFlavour } from "../../src/delf/conv-engine/kernel";
+import type { WinogradVariant } from "../../src/delf/conv-engine/wasm-engine";
 import type { ConvEngineName } from "../../src/delf/conv-engine";
 import { plainDelfNetwork } from "./plain-delf";
 import { levelMacs } from "../../src/delf/layers";
@@ -56,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       image: { type: "string" },
       engine: { type: "string", default: "wasm" },
       flavour: { type: "string" },
+      winograd: { type: "string" },
       baseline: { type: "boolean" },
       "level-trials": { type: "string", default: "0" },
       json: { type: "boolean" },
@@ -75,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const heapAfterInit = tfjsWasmHeapBytes();
   const engine = values.engine as ConvEngineName;
   const flavour = (values.flavour ?? bestConvKernelFlavour()) as ConvKernelFlavour;
-  const model = createDelfModel(await tensorMap(values.weights!), { trained: false, source: values.weights! }, { convEngine: engine, kernelFlavour: flavour, consumeTensors: true });
+  const model = createDelfModel(await tensorMap(values.weights!), { trained: false, source: values.weights! }, { convEngine: engine, kernelFlavour: flavour, winograd: values.winograd as WinogradVariant | undefined, consumeTensors: true });
   const heapAfterWeights = tfjsWasmHeapBytes();
   const macs = pyramidLevels(input.height, input.width, scales).reduce((n, l) => n + levelMacs(l.height, l.width), 0);
   const gflop = (2 * macs) / 1e9;
@@ -136,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
     runs,
   };
   const details = {
-    engine: engine === "wasm" ? `wasm (${flavour})` : "tfjs",
+    engine: engine === "wasm" ? `wasm (${flavour}, winograd ${values.winograd ?? "f4x4"})` : "tfjs",
     medianCpuMs: Math.round(median(product.cpuTotals)),
     jsHeapMiB: Number((jsHeap / MiB).toFixed(1)),
     wasmHeapAfterInitMiB: Number((heapAfterInit / MiB).toFixed(1)),

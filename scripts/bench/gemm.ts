@@ -1,15 +1,16 @@
 /**
  * `bench -- gemm [--reps 5] [--flavour relaxed-simd|simd128] [--tile 4x8|6x8] [--json]`
  * The conv kernel's GEMM (a 1×1 conv, bias + ReLU fused) against tfjs-wasm's fused matMul
- * (XNNPACK) on DELF's real 1×1 shapes (M = cells of a level, K = in, N = out), and a stride-1 3×3
- * (Winograd in the engine) against tf.fused.conv2d. Best of `reps` CPU times per shape, alternating.
+ * (XNNPACK) on DELF's real 1×1 shapes (M = cells of a level, K = in, N = out), and the stride-1 3×3s
+ * against tf.fused.conv2d, once per engine variant (Winograd F(4×4) — the product —, F(2×2), direct
+ * kernel). Best of `reps` CPU times per row, alternating with tfjs.
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { startRuntime } from "../../src/runtime/start";
 import { bestConvKernelFlavour, bestConvKernelTile, convKernel, type ConvKernelFlavour, type ConvKernelTile } from "../../src/delf/conv-engine/kernel";
-import { WasmConvEngine } from "../../src/delf/conv-engine/wasm-engine";
+import { WasmConvEngine, type WinogradVariant } from "../../src/delf/conv-engine/wasm-engine";
 import type { ConvSpec } from "../../src/delf/layers";
 
 const SHAPES: Array<{ name: string; side: number; k: number; cin: number; cout: number }> = [
@@ -21,6 +22,10 @@ const SHAPES: Array<{ name: string; side: number; k: number; cin: number; cout: 
   { name: "attention1 @256² level", side: 8, k: 1, cin: 1024, cout: 512 },
   { name: "block2 3×3 @512² level", side: 64, k: 3, cin: 128, cout: 128 },
   { name: "block3 3×3 @512² level", side: 32, k: 3, cin: 256, cout: 256 },
+  { name: "block1 3×3 @512² level", side: 128, k: 3, cin: 64, cout: 64 },
+  { name: "block3 3×3 @256² level", side: 16, k: 3, cin: 256, cout: 256 },
+  { name: "block3 3×3 @128² level", side: 8, k: 3, cin: 256, cout: 256 },
+  { name: "block3 3×3 @64² level", side: 4, k: 3, cin: 256, cout: 256 },
 ];
 
 const cpuMs = (f: () => void) => {
@@ -37,11 +42,11 @@ export async function run(argv: string[]): Promise<number> {
   const tile = (values.tile ?? bestConvKernelTile()) as ConvKernelTile;
   const reps = Number(values.reps);
   const rows = [];
-  for (const s of SHAPES) {
+  for (const s of SHAPES) for (const winograd of (s.k === 3 ? ["f4x4", "f2x2", "none"] : ["f4x4"]) as WinogradVariant[]) {
     const spec: ConvSpec = { scope: "bench", kernel: s.k, inChannels: s.cin, outChannels: s.cout, stride: 1, batchNorm: true };
     const weights = Float32Array.from({ length: s.k * s.k * s.cin * s.cout }, (_, i) => Math.sin(i) * 0.05);
     const bias = Float32Array.from({ length: s.cout }, (_, i) => Math.cos(i) * 0.1);
-    const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
+    const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }), { winograd, minTiles: 1 });
     const filter = s.k === 1 ? tf.tensor2d(weights, [s.cin, s.cout]) : tf.tensor4d(weights, [3, 3, s.cin, s.cout]);
     const biasT = tf.tensor1d(bias);
     const x = tf.randomUniform([1, s.side, s.side, s.cin], -1, 1) as tf.Tensor4D;
@@ -58,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
       b = Math.min(b, cpuMs(theirs));
     }
     const gflop = (2 * s.side * s.side * s.k * s.k * s.cin * s.cout) / 1e9;
-    rows.push({ shape: s.name, M: s.side * s.side, K: s.k * s.k * s.cin, N: s.cout, oursMs: Number(a.toFixed(2)), tfjsMs: Number(b.toFixed(2)), oursGflops: Number((gflop / a * 1000).toFixed(1)), tfjsGflops: Number((gflop / b * 1000).toFixed(1)), speedup: Number((b / a).toFixed(2)) });
+    rows.push({ shape: s.name, ...(s.k === 3 ? { winograd } : {}), M: s.side * s.side, K: s.k * s.k * s.cin, N: s.cout, oursMs: Number(a.toFixed(2)), tfjsMs: Number(b.toFixed(2)), oursGflops: Number((gflop / a * 1000).toFixed(1)), tfjsGflops: Number((gflop / b * 1000).toFixed(1)), speedup: Number((b / a).toFixed(2)) });
     tf.dispose([filter, biasT, x, flat]);
     engine.dispose();
   }

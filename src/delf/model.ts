@@ -15,7 +15,7 @@ import { runNetwork } from "./network";
 import type { ConvEngine, ConvEngineName, FoldedConv } from "./conv-engine";
 import { convKernel, type ConvKernelFlavour } from "./conv-engine/kernel";
 import { TfjsConvEngine } from "./conv-engine/tfjs-engine";
-import { WasmConvEngine } from "./conv-engine/wasm-engine";
+import { WasmConvEngine, type WinogradVariant } from "./conv-engine/wasm-engine";
 
 export interface DelfModel {
   trained: boolean;
@@ -49,6 +49,8 @@ export interface CreateModelOptions {
   convEngine?: ConvEngineName;
   /** Kernel build for the "wasm" engine (default: relaxed SIMD when the runtime has it). */
   kernelFlavour?: ConvKernelFlavour;
+  /** How the "wasm" engine runs stride-1 3×3s (default F(4×4)); other variants for benchmarks. */
+  winograd?: WinogradVariant;
   /**
    * Run the network once on a small input so every layer's XNNPACK operator exists, then free the
    * tfjs copies of the filters (≈ 36 MiB less wasm heap). Default true.
@@ -111,7 +113,7 @@ function pcaParameters(tensors: TensorMap): PcaParameters {
 function createEngine(tensors: TensorMap, convSpecs: ConvSpec[], options: CreateModelOptions): ConvEngine {
   const fold = (spec: ConvSpec) => foldConv(tensors, spec);
   return (options.convEngine ?? "wasm") === "wasm"
-    ? new WasmConvEngine(convKernel(options.kernelFlavour), convSpecs, fold)
+    ? new WasmConvEngine(convKernel(options.kernelFlavour), convSpecs, fold, { winograd: options.winograd })
     : new TfjsConvEngine(convSpecs, fold);
 }
 

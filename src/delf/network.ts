@@ -45,6 +45,17 @@ const STEM_UNITS = RESNET_BLOCKS[0].units;
 const BAND_HALO = 24;
 
 /**
+ * First block1 row of band k: k·outRows/bands made odd, so that the band's first input row
+ * 8a − 24 is a multiple of 16 and its stride-4 maps start on the full level's grid of 4-row
+ * Winograd F(4×4) tiles (the same tiles, so the same float rounding, as unbanded).
+ */
+function bandStart(k: number, bands: number, outRows: number): number {
+  if (k === 0) return 0;
+  if (k === bands) return outRows;
+  return Math.min(outRows, Math.floor((k * outRows) / bands) | 1);
+}
+
+/**
  * conv1 → pool1 → block1 on `input`. pool1 gets explicit pads equal to the FULL level's SAME pads
  * (`poolPads`), so that a band of rows starting at a multiple of 8 sits on the full level's grid.
  */
@@ -82,7 +93,8 @@ function runStemInBands(model: DelfModel, input: tf.Tensor4D, bands: number): tf
   const joined = tf.engine().makeTensorFromTensorInfo(backend.makeOutput([1, outRows, outCols, depth], "float32")) as tf.Tensor4D;
   const rowFloats = outCols * depth;
   for (let k = 0; k < bands; k++) {
-    const a = Math.floor((k * outRows) / bands), b = Math.floor(((k + 1) * outRows) / bands);
+    const a = bandStart(k, bands, outRows), b = bandStart(k + 1, bands, outRows);
+    if (a === b) continue;
     const r0 = Math.max(0, 8 * a - BAND_HALO), r1 = Math.min(H, 8 * b + BAND_HALO);
     const rows = tf.slice(input, [0, r0, 0, 0], [1, r1 - r0, W, 3]);
     const stem = runStem(model, rows, poolPads);

@@ -20,6 +20,9 @@ export interface ConvKernel {
   ): void;
   winogradInput(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number): void;
   winogradOutput(m: number, outH: number, outW: number, outC: number, ty0: number, ty1: number, bias: number, relu: number, output: number): void;
+  winograd4Input(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number, plane: number, tmp: number): void;
+  winograd4Filter(packed: number, inC: number, p0: number, count: number, u: number, plane: number, tmp: number): void;
+  winograd4Output(m: number, mC: number, plane: number, outH: number, outW: number, outC: number, o0: number, ty0: number, ty1: number, bias: number, relu: number, output: number, tmp: number): void;
 }
 
 export interface ConvKernelModules {
@@ -69,9 +72,11 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
     if (!module) throw new Error("relaxed SIMD is not available in this runtime");
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
-    const exports = instance.exports as unknown as Pick<ConvKernel, "winogradInput" | "winogradOutput"> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]>;
+    type Transforms = "winogradInput" | "winogradOutput" | "winograd4Input" | "winograd4Filter" | "winograd4Output";
+    const exports = instance.exports as unknown as Pick<ConvKernel, Transforms> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]>;
     const conv = tile === "6x8" ? exports.conv6x8 : exports.conv4x8;
-    kernel = { flavour, tile, conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
+    const { winogradInput, winogradOutput, winograd4Input, winograd4Filter, winograd4Output } = exports;
+    kernel = { flavour, tile, conv, winogradInput, winogradOutput, winograd4Input, winograd4Filter, winograd4Output };
     instances.set(`${flavour} ${tile}`, kernel);
   }
   return kernel;

@@ -4,9 +4,12 @@
  * layout the kernel reads (panels of 8 output channels: [tap][in][8]); it is the model's only copy
  * of the filters (no tfjs filter tensors, no XNNPACK operators). Bias, residual add and ReLU are
  * fused into the kernel's output write.
- * Stride-1 3×3 convs run as Winograd F(2×2, 3×3) (assembly/conv/winograd.ts): their filters are
- * stored only in the transformed form U = G g Gᵀ (16/9 of the 3×3 weights), as 16 packed [in, out]
- * matrices.
+ * Stride-1 3×3 convs run as Winograd F(4×4, 3×3) (assembly/conv/winograd4.ts): the engine keeps
+ * their raw filters (packed like any other conv) and transforms them per call, one block of output
+ * channels at a time into a small scratch (storing all of U = G g Gᵀ would be 36/9 of the filters,
+ * ≈ +38 MB). Maps of few tiles run the direct 3×3 kernel instead (the transform would not pay).
+ * F(2×2, 3×3) (assembly/conv/winograd.ts, filters stored transformed, 16/9) stays selectable for
+ * side-by-side benchmarks.
  * Relies on @tensorflow/tfjs-backend-wasm 4.22.0 internals (pinned): `makeOutput`, `getMemoryOffset`,
  * `wasm._malloc/_free`, `wasm.HEAPF32`.
  */
@@ -27,8 +30,21 @@ const backend = () => tf.backend() as unknown as WasmBackendInternals;
 const PANEL = 8;
 const roundUp = (n: number) => Math.ceil(n / PANEL) * PANEL;
 
+/** How stride-1 3×3 convs run: Winograd F(4×4) (default), F(2×2), or the direct kernel. */
+export type WinogradVariant = "f4x4" | "f2x2" | "none";
+
+export interface WasmConvEngineOptions {
+  winograd?: WinogradVariant;
+  /** F(4×4): bytes of one block of transformed filters (36·in·block floats). */
+  filterBlockBytes?: number;
+  /** F(4×4): maps with fewer 4×4 tiles than this run the direct 3×3 kernel. */
+  minTiles?: number;
+  /** Bytes of each of the V and M scratch buffers. */
+  chunkBytes?: number;
+}
+
 interface PackedConv {
-  winograd: boolean;
+  winograd: WinogradVariant;
   kernel: number;
   stride: number;
   inChannels: number;
@@ -40,13 +56,13 @@ interface PackedConv {
   bias: number;
 }
 
-/** Convs that run as Winograd F(2×2, 3×3): stride-1 3×3 with channels in whole SIMD lanes / panels. */
-const useWinograd = (c: ConvSpec, enabled: boolean) =>
-  enabled && c.kernel === 3 && c.stride === 1 && c.inChannels % 4 === 0 && c.outChannels % PANEL === 0;
+/** The Winograd variant of a conv: stride-1 3×3 with channels in whole SIMD lanes / panels. */
+const winogradOf = (c: ConvSpec, variant: WinogradVariant): WinogradVariant =>
+  c.kernel === 3 && c.stride === 1 && c.inChannels % 4 === 0 && c.outChannels % PANEL === 0 ? variant : "none";
 
-/** Weight floats of a packed conv: taps·in·paddedOut, or 16·in·out for Winograd. */
-const weightFloats = (c: ConvSpec, winograd: boolean) =>
-  (winograd ? 16 : c.kernel * c.kernel) * c.inChannels * roundUp(c.outChannels);
+/** Weight floats of a packed conv: taps·in·paddedOut, or 16·in·out for F(2×2). */
+const weightFloats = (c: ConvSpec, winograd: WinogradVariant) =>
+  (winograd === "f2x2" ? 16 : c.kernel * c.kernel) * c.inChannels * roundUp(c.outChannels);
 
 /**
  * Floats of each of the two Winograd scratch buffers (V and M) the engine owns for good: 2 MiB.
@@ -54,6 +70,15 @@ const weightFloats = (c: ConvSpec, winograd: boolean) =>
  * one more step (+15.7 MiB) in a tutorial match (docs/BENCHMARKS.md).
  */
 const WINOGRAD_CHUNK_FLOATS = 1 << 19;
+/** Default F(4×4) filter block: 1.25 MiB (32 output channels at 256 in, 64 at 128; U stays in L2): 5–17 % faster per 3×3 than 0.5 or 2.5 MiB (measured). */
+const FILTER_BLOCK_BYTES = 1.25 * (1 << 20);
+/** Default: maps under this many 4×4 tiles run the direct kernel (measured, docs/BENCHMARKS.md). */
+const MIN_TILES = 4;
+/** Floats of the transforms' scratch (winograd4.ts: 640 bytes). */
+const TMP_FLOATS = 160;
+
+/** Bytes between the 36 matrices of an F(4×4) buffer: ≥ `bytes`, ≡ 64 mod 4096 (see winograd4.ts). */
+const planeStride = (bytes: number) => Math.ceil(bytes / 4096) * 4096 + 64;
 
 /** U[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; g HWIO 3×3. */
 export function winogradFilter(weights: Float32Array, inC: number, outC: number): Float32Array {
@@ -106,13 +131,25 @@ export class WasmConvEngine implements ConvEngine {
   /** Winograd V and M buffers (WINOGRAD_CHUNK_FLOATS each), inside the packed block. */
   private readonly scratchV: number;
   private readonly scratchM: number;
+  /** F(4×4): one block of transformed filters, and the transforms' small scratch. */
+  private readonly scratchU: number;
+  private readonly scratchTmp: number;
+  private readonly filterBlockFloats: number;
+  private readonly minTiles: number;
+  private readonly chunkFloats: number;
   private readonly convs = new Map<string, PackedConv>();
 
-  constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv, winograd = true) {
+  constructor(private readonly kernel: ConvKernel, specs: ConvSpec[], fold: FoldConv, options: WasmConvEngineOptions = {}) {
+    const variant = options.winograd ?? "f4x4";
+    this.minTiles = options.minTiles ?? MIN_TILES;
+    this.chunkFloats = Math.floor((options.chunkBytes ?? 4 * WINOGRAD_CHUNK_FLOATS) / 4);
     const maxIn = Math.max(...specs.map((c) => Math.max(c.inChannels, roundUp(c.outChannels))));
-    const anyWinograd = specs.some((c) => useWinograd(c, winograd));
-    const scratch = anyWinograd ? 2 * WINOGRAD_CHUNK_FLOATS : 0;
-    const floats = specs.reduce((n, c) => n + weightFloats(c, useWinograd(c, winograd)) + roundUp(c.outChannels), 0) + maxIn + scratch;
+    const variants = specs.map((c) => winogradOf(c, variant));
+    // A block holds at least one panel of 8 output channels.
+    const maxWinogradIn = Math.max(0, ...specs.filter((_, i) => variants[i] === "f4x4").map((c) => c.inChannels));
+    this.filterBlockFloats = maxWinogradIn ? Math.max(9 * planeStride(4 * maxWinogradIn * PANEL), Math.floor((options.filterBlockBytes ?? FILTER_BLOCK_BYTES) / 4)) : 0;
+    const scratch = variants.some((v) => v !== "none") ? 2 * this.chunkFloats + this.filterBlockFloats + TMP_FLOATS : 0;
+    const floats = specs.reduce((n, c, i) => n + weightFloats(c, variants[i]) + roundUp(c.outChannels), 0) + maxIn + scratch;
     this.packedBytes = 4 * floats;
     const b = backend();
     this.block = b.wasm._malloc(this.packedBytes) >>> 0;
@@ -120,7 +157,7 @@ export class WasmConvEngine implements ConvEngine {
     // HEAPF32 is read after the malloc: the heap may have grown.
     const heap = b.wasm.HEAPF32;
     let at = this.block;
-    for (const spec of specs) {
+    for (const [i, spec] of specs.entries()) {
       let c;
       try {
         c = fold(spec);
@@ -130,9 +167,9 @@ export class WasmConvEngine implements ConvEngine {
       }
       const { kernel, inChannels, outChannels, stride } = spec;
       const paddedOut = roundUp(outChannels);
-      const wino = useWinograd(spec, winograd);
+      const wino = variants[i];
       const floats = weightFloats(spec, wino);
-      if (wino) {
+      if (wino === "f2x2") {
         const u = winogradFilter(c.weights, inChannels, outChannels);
         const matrix = inChannels * outChannels;
         for (let xi = 0; xi < 16; xi++)
@@ -147,7 +184,9 @@ export class WasmConvEngine implements ConvEngine {
     this.zeros = at;
     heap.fill(0, at / 4, at / 4 + maxIn);
     this.scratchV = at + 4 * maxIn;
-    this.scratchM = this.scratchV + 4 * WINOGRAD_CHUNK_FLOATS;
+    this.scratchM = this.scratchV + 4 * this.chunkFloats;
+    this.scratchU = this.scratchM + 4 * this.chunkFloats;
+    this.scratchTmp = this.scratchU + 4 * this.filterBlockFloats;
   }
 
   conv(x: tf.Tensor4D, scope: string, relu: boolean): tf.Tensor4D {
@@ -179,7 +218,8 @@ export class WasmConvEngine implements ConvEngine {
     const padLeft = stride === 1 ? samePads(w, k, 1)[0] : stridedPadBefore(k);
     if (residual && (c.paddedOut !== c.outChannels || residual.size !== outH * outW * c.outChannels))
       throw new Error(`conv ${scope}: residual shape [${residual.shape.join(",")}] does not fit`);
-    if (c.winograd && !residual) return this.runWinograd(x, c, relu);
+    if (c.winograd === "f2x2" && !residual) return this.runWinograd(x, c, relu);
+    if (c.winograd === "f4x4" && !residual && Math.ceil(h / 4) * Math.ceil(w / 4) >= this.minTiles) return this.runWinograd4(x, c, relu);
     const b = backend();
     const out = residual ?? (tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, outH, outW, c.paddedOut], "float32")) as tf.Tensor4D);
     const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
@@ -201,10 +241,10 @@ export class WasmConvEngine implements ConvEngine {
     const b = backend();
     const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
     // A tile row too wide for the scratch (maps over 1024 cells wide) gets buffers of its own.
-    const own = rowFloats > WINOGRAD_CHUNK_FLOATS
+    const own = rowFloats > this.chunkFloats
       ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([rowFloats], "float32")))
       : null;
-    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(WINOGRAD_CHUNK_FLOATS / rowFloats));
+    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(this.chunkFloats / rowFloats));
     const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
     const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
     const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
@@ -216,6 +256,55 @@ export class WasmConvEngine implements ConvEngine {
       for (let xi = 0; xi < 16; xi++)
         this.kernel.conv(vPtr + 4 * xi * tiles * inC, 1, tiles, inC, c.weights + 4 * xi * matrix, 1, 1, 1, 0, 0, 1, tiles, outC, this.zeros, 0, mPtr + 4 * xi * tiles * outC, 0, this.zeros);
       this.kernel.winogradOutput(mPtr, h, w, outC, ty0, ty1, c.bias, relu ? 1 : 0, outPtr);
+    }
+    if (own) tf.dispose(own);
+    return out;
+  }
+
+  /**
+   * Winograd F(4×4, 3×3): per chunk of tile rows whose V fits the scratch, the input transform once,
+   * then per block of output channels: its filter transform (once per call when one block holds all
+   * channels), 36 GEMMs into M and the output transform.
+   */
+  private runWinograd4(x: tf.Tensor4D, c: PackedConv, relu: boolean): tf.Tensor4D {
+    const [, h, w, inC] = x.shape;
+    const outC = c.outChannels;
+    const tilesW = Math.ceil(w / 4), tilesH = Math.ceil(h / 4);
+    const uBytes = (count: number) => planeStride(4 * inC * count);
+    let block = Math.min(outC, Math.max(PANEL, Math.floor(this.filterBlockFloats / (36 * inC * PANEL)) * PANEL));
+    while (block > PANEL && 36 * uBytes(block) > 4 * this.filterBlockFloats) block -= PANEL;
+    // V and M of `rows` tile rows, with their plane strides.
+    const vBytes = (rows: number) => planeStride(4 * rows * tilesW * inC);
+    const mBytes = (rows: number) => planeStride(4 * rows * tilesW * block);
+    const fits = (rows: number) => 36 * Math.max(vBytes(rows), mBytes(rows)) <= 4 * this.chunkFloats;
+    let rowsPerChunk = Math.min(tilesH, Math.floor(this.chunkFloats / (36 * tilesW * Math.max(inC, block))));
+    while (rowsPerChunk > 0 && !fits(rowsPerChunk)) rowsPerChunk--;
+    const b = backend();
+    const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
+    // A tile row too wide for the scratch (maps over ~900 cells wide) gets buffers of its own.
+    const own = rowsPerChunk === 0
+      ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([9 * Math.max(vBytes(1), mBytes(1))], "float32")))
+      : null;
+    if (own) rowsPerChunk = 1;
+    const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
+    const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
+    const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
+    const { scratchU: uPtr, scratchTmp: tmp, kernel } = this;
+    const whole = block === outC;
+    if (whole) kernel.winograd4Filter(c.weights, inC, 0, outC / PANEL, uPtr, uBytes(outC), tmp);
+    for (let ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
+      const ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
+      const tiles = (ty1 - ty0) * tilesW;
+      const vPlane = vBytes(ty1 - ty0);
+      kernel.winograd4Input(inPtr, h, w, inC, ty0, ty1, vPtr, vPlane, tmp);
+      for (let o0 = 0; o0 < outC; o0 += block) {
+        const count = Math.min(block, outC - o0);
+        const uPlane = uBytes(count), mPlane = planeStride(4 * tiles * count);
+        if (!whole) kernel.winograd4Filter(c.weights, inC, o0 / PANEL, count / PANEL, uPtr, uPlane, tmp);
+        for (let xi = 0; xi < 36; xi++)
+          kernel.conv(vPtr + xi * vPlane, 1, tiles, inC, uPtr + xi * uPlane, 1, 1, 1, 0, 0, 1, tiles, count, this.zeros, 0, mPtr + xi * mPlane, 0, this.zeros);
+        kernel.winograd4Output(mPtr, count, mPlane, h, w, outC, o0, ty0, ty1, c.bias, relu ? 1 : 0, outPtr, tmp);
+      }
     }
     if (own) tf.dispose(own);
     return out;

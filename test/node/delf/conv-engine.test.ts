@@ -83,7 +83,9 @@ describe.skipIf(!haveShared)("wasm conv engine vs plain tfjs on real photos", ()
     expect(plain.count).toBeGreaterThan(10);
     for (const f of flavours) {
       const fast = await extractDelfFeatures(models.get(f)!, pixels, options);
-      const { matched } = compare(fast, plain);
+      const { matched, nearTies, worstCos } = compare(fast, plain);
+      // The margins, for the notes (Winograd F(4×4) rounds differently from F(2×2)): not asserted beyond the bounds.
+      console.info(`${image} ${name} ${f}: ${matched}/${plain.count} keypoints matched, ${nearTies} near-ties, worst cosine 1 − ${(1 - worstCos).toExponential(1)}`);
       expect(matched).toBeGreaterThanOrEqual(plain.count - 2);
     }
   });

@@ -46,6 +46,9 @@ describe("tfjs layers vs plain-TS reference", () => {
     { name: "1×1 as matMul", k: 1, stride: 1, h: 3, w: 5, cin: 8, cout: 7 },
     { name: "3×3/1 SAME, Winograd in the wasm engine (odd×odd)", k: 3, stride: 1, h: 7, w: 9, cin: 8, cout: 16 },
     { name: "3×3/1 SAME, Winograd, several chunks of tile rows", k: 3, stride: 1, h: 40, w: 6, cin: 1024, cout: 8 },
+    { name: "3×3/1 SAME, Winograd, several blocks of output channels", k: 3, stride: 1, h: 10, w: 13, cin: 256, cout: 64 },
+    { name: "3×3/1 SAME, one 4×4 tile: the direct kernel in the wasm engine", k: 3, stride: 1, h: 4, w: 3, cin: 8, cout: 8 },
+    { name: "3×3/1 SAME, Winograd, a tile row wider than the scratch (buffers of its own)", k: 3, stride: 1, h: 5, w: 232, cin: 256, cout: 8 },
     { name: "1×1 with residual-free bias+ReLU, rows not a multiple of 6", k: 1, stride: 1, h: 5, w: 7, cin: 12, cout: 24 },
   ];
   const engines: Array<{ engine: string; conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => tf.Tensor4D }> = [
@@ -69,7 +72,7 @@ describe("tfjs layers vs plain-TS reference", () => {
       },
     }))),
   ];
-  it.each(engines.flatMap((e) => cases.map((c) => ({ ...c, ...e }))))("$engine: $name", ({ k, stride, h, w, cin, cout, conv: runEngineConv }) => {
+  it.each(engines.flatMap((e) => cases.map((c) => ({ ...c, ...e }))))("$engine: $name", ({ engine, k, stride, h, w, cin, cout, conv: runEngineConv }) => {
     const x = randomValues(h * w * cin, 11 + h * 31 + w);
     const weights = randomValues(k * k * cin * cout, 7 + k);
     const bias = randomValues(cout, 3);
@@ -85,7 +88,13 @@ describe("tfjs layers vs plain-TS reference", () => {
     expect(y.shape).toEqual([1, ref.h, ref.w, cout]);
     expect([ref.h, ref.w]).toEqual([Math.ceil(h / stride), Math.ceil(w / stride)]);
     const want = ref.v.map((v, i) => Math.max(v + bias[i % cout], 0));
-    expect(maxRelativeError(got, want)).toBeLessThan(1e-5);
+    // Winograd F(4×4)'s transforms scale values by up to 10 (Bᵀ) and 8 (Aᵀ), so its rounding error is
+    // ≈ 10× F(2×2)'s: 0.5–1.2e-5 of the largest output at 64–256 input channels, 1.3–2.0e-5 at 1024
+    // (F(2×2): 0.4–1.4e-6). The network-level bound is test/node/delf/conv-engine.test.ts (same
+    // keypoints, descriptor cosine ≥ 0.9999; measured 1 − cos < 1e-7).
+    const winograd = engine.startsWith("wasm") && k === 3 && stride === 1 && cin % 4 === 0 && cout % 8 === 0;
+    const bound = winograd ? 3e-5 : 1e-5;
+    expect(maxRelativeError(got, want)).toBeLessThan(bound);
     tf.dispose([input, y]);
   });
 
