@@ -6,28 +6,12 @@
  * the plain tfjs baseline. Prints Node's and each isolate's figures and the workerd/Node ratio of
  * the warm medians.
  */
-import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { measureExtraction, type ExtractionMeasurement } from "./workerd/measure";
+import { runInWorkerd } from "./workerd/run";
 
-function inWorkerd(runs: number): Promise<ExtractionMeasurement> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["vitest", "run", "--config", "scripts/bench/workerd/vitest.config.ts"], {
-      env: { ...process.env, BENCH_CONFIG: JSON.stringify({ runs }) },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const line = out.split("\n").find((l) => l.includes("WORKERD_BENCH "));
-      if (code !== 0 || !line) return reject(new Error(`workerd bench exited with ${code}:\n${out.slice(-3000)}`));
-      resolve(JSON.parse(line.slice(line.indexOf("WORKERD_BENCH ") + 14)) as ExtractionMeasurement);
-    });
-  });
-}
+const inWorkerd = (runs: number) => runInWorkerd<ExtractionMeasurement>("extract", "WORKERD_BENCH", { runs });
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { runs: { type: "string", default: "3" }, isolates: { type: "string", default: "2" }, json: { type: "boolean" } } });

@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 
 export type ConvKernelFlavour = "relaxed-simd" | "simd128";
 /** The GEMM register tile (pixels × channels); both give bit-identical outputs. */
-export type ConvKernelTile = "4x8" | "6x8";
+export const CONV_KERNEL_TILES = ["4x8", "6x8"] as const;
+export type ConvKernelTile = (typeof CONV_KERNEL_TILES)[number];
 
 export interface ConvKernel {
   flavour: ConvKernelFlavour;
