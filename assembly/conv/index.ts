@@ -2,3 +2,4 @@
 export { conv4x8 } from "./conv";
 export { conv6x8 } from "./conv6x8";
 export { winogradInput, winogradOutput } from "./winograd";
+export { conv4x8p, conv4x8s } from "./conv-packed";

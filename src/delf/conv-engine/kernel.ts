@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 export type ConvKernelFlavour = "relaxed-simd" | "simd128";
 /** The GEMM register tile (pixels × channels); both give bit-identical outputs. */
-export const CONV_KERNEL_TILES = ["4x8", "6x8"] as const;
+export const CONV_KERNEL_TILES = ["4x8", "6x8", "4x8p", "4x8s"] as const;
 export type ConvKernelTile = (typeof CONV_KERNEL_TILES)[number];
 
 export interface ConvKernel {
@@ -53,6 +53,19 @@ export function bestConvKernelTile(): ConvKernelTile {
   return ua === "Cloudflare-Workers" ? "6x8" : "4x8";
 }
 
+/**
+ * Bytes of the packed-A tile's scratch (assembly/conv/conv-packed.ts): 12 tiles of 4 pixels at
+ * K = 1024 (the deepest 1×1), fewer tiles per block for deeper K (the 3×3/2 at K = 2304: 5).
+ */
+const PACKED_A_SCRATCH_BYTES = 192 * 1024;
+
+function tfjsMalloc(bytes: number): number {
+  const wasm = (tf.backend() as unknown as { wasm: { _malloc(bytes: number): number } }).wasm;
+  const ptr = wasm._malloc(bytes) >>> 0;
+  if (ptr === 0) throw new Error(`could not allocate ${bytes} bytes for the conv kernel`);
+  return ptr;
+}
+
 /** The tfjs backend's WebAssembly.Memory (emscripten keeps the instance exports on Module.asm). */
 function tfjsMemory(): WebAssembly.Memory {
   const wasm = (tf.backend() as unknown as { wasm?: { asm?: { memory?: WebAssembly.Memory } } }).wasm;
@@ -70,8 +83,17 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
     if (!module) throw new Error("relaxed SIMD is not available in this runtime");
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
-    const exports = instance.exports as unknown as Pick<ConvKernel, "winogradInput" | "winogradOutput"> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]>;
-    const conv = tile === "6x8" ? exports.conv6x8 : exports.conv4x8;
+    const exports = instance.exports as unknown as Pick<ConvKernel, "winogradInput" | "winogradOutput"> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]> & {
+      conv4x8p(...args: [...Parameters<ConvKernel["conv"]>, scratch: number, scratchBytes: number]): void;
+      conv4x8s(...args: [...Parameters<ConvKernel["conv"]>, scratch: number, scratchBytes: number]): void;
+    };
+    let conv: ConvKernel["conv"];
+    if (tile === "4x8p" || tile === "4x8s") {
+      // The packed-A tile's scratch: one allocation per kernel instance, for good.
+      const scratch = tfjsMalloc(PACKED_A_SCRATCH_BYTES);
+      const packedConv = tile === "4x8p" ? exports.conv4x8p : exports.conv4x8s;
+      conv = (...args) => packedConv(...args, scratch, PACKED_A_SCRATCH_BYTES);
+    } else conv = tile === "6x8" ? exports.conv6x8 : exports.conv4x8;
     kernel = { flavour, tile, conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
     instances.set(`${flavour} ${tile}`, kernel);
   }
