@@ -13,7 +13,7 @@ import { allConvs, delfNetworkSpec, type ConvSpec, type NetworkSpec } from "./la
 import { syntheticModelTensors } from "./synthetic";
 import { runNetwork } from "./network";
 import type { ConvEngine, ConvEngineName, FoldedConv } from "./conv-engine";
-import { convKernel, type ConvKernelFlavour } from "./conv-engine/kernel";
+import { convKernel, type ConvKernelFlavour, type ConvKernelTile } from "./conv-engine/kernel";
 import { TfjsConvEngine } from "./conv-engine/tfjs-engine";
 import { WasmConvEngine } from "./conv-engine/wasm-engine";
 
@@ -49,6 +49,8 @@ export interface CreateModelOptions {
   convEngine?: ConvEngineName;
   /** Kernel build for the "wasm" engine (default: relaxed SIMD when the runtime has it). */
   kernelFlavour?: ConvKernelFlavour;
+  /** Register tile for the "wasm" engine (default: bestConvKernelTile()); benchmarks compare tiles with it. */
+  kernelTile?: ConvKernelTile;
   /**
    * Run the network once on a small input so every layer's XNNPACK operator exists, then free the
    * tfjs copies of the filters (≈ 36 MiB less wasm heap). Default true.
@@ -111,7 +113,7 @@ function pcaParameters(tensors: TensorMap): PcaParameters {
 function createEngine(tensors: TensorMap, convSpecs: ConvSpec[], options: CreateModelOptions): ConvEngine {
   const fold = (spec: ConvSpec) => foldConv(tensors, spec);
   return (options.convEngine ?? "wasm") === "wasm"
-    ? new WasmConvEngine(convKernel(options.kernelFlavour), convSpecs, fold)
+    ? new WasmConvEngine(convKernel(options.kernelFlavour, options.kernelTile), convSpecs, fold)
     : new TfjsConvEngine(convSpecs, fold);
 }
 

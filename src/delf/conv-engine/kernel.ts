@@ -44,13 +44,14 @@ export function bestConvKernelFlavour(): ConvKernelFlavour | null {
 }
 
 /**
- * The tile this runtime's V8 runs fastest (measured, docs/BENCHMARKS.md "DELF conv engine"): Node 20's
- * V8 11.3 spills the 6×8 tile's 12 accumulators (4×8: 35–41 GFLOP/s, 6×8: 25–28 on the 1×1 shapes);
- * workerd's newer V8 does not, and there 6×8 is the faster one (30–34 against 23–26).
+ * The tile the product runs, in Node and in workerd alike: 4x8s (packed A, one v128 A load and four
+ * lane shuffles per k step). workerd's V8 bounds-checks every wasm memory access explicitly (no
+ * trap-handler guard regions: cmp/jae before each load, seen in its TurboFan code), so its cost
+ * follows the number of loads per FMA: 3 per 8 FMAs here, against 6 for 4x8 and 8 per 12 for 6x8.
+ * Node's V8 (guard regions, no checks) runs it as fast as 4x8. docs/BENCHMARKS.md, "DELF conv engine".
  */
 export function bestConvKernelTile(): ConvKernelTile {
-  const ua = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent;
-  return ua === "Cloudflare-Workers" ? "6x8" : "4x8";
+  return "4x8s";
 }
 
 /**
