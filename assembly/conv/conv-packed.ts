@@ -1,11 +1,13 @@
-// The implicit-GEMM conv with a PACKED activation tile (same contract and arithmetic as conv4x8 in
-// conv.ts, bit for bit: each output sums its taps in the same order, one FMA per tap).
-// Per block of up to BLOCK_TILES tiles of 4 pixels, the im2col rows of the block are first copied
-// into `scratch` as [tile][k][4 pixels] (k = [dy][dx][c], the packed filter's order; 4×4
-// transposes when inC is a multiple of 4). The micro-kernel then reads A from ONE pointer at
-// immediate offsets (a, a+4, a+8, a+12) instead of four row pointers: per k step 2 pointer
-// increments instead of 5, and no tap/padding logic in the inner loop. Each block's packed A is
-// reused by every panel of the group.
+// conv4x8s: the implicit-GEMM conv with a PACKED activation tile, the product's kernel in Node and
+// workerd (same contract and arithmetic as conv4x8 in conv.ts, bit for bit: each output sums its taps
+// in the same order, one FMA per tap).
+// Per block of up to BLOCK_TILES tiles of 4 pixels, the block's im2col rows are first copied into
+// `scratch` as [tile][k][4 pixels] (k = [dy][dx][c], the packed filter's order; 4×4 transposes when
+// inC is a multiple of 4); every panel of the group then reuses them. A k step of the micro-kernel
+// is 3 loads (A: the 4 pixels in one v128; B: 2 v128), 4 lane broadcasts (register shuffles) and 8
+// FMAs, against 6 loads for conv4x8's load-splats. That matters in workerd, whose V8 bounds-checks
+// every wasm load explicitly (no guard regions): there 3 checks per 8 FMAs instead of 6. Registers:
+// 8 accumulators + 3 loaded + 1 broadcast, so neither V8 spills.
 import { madd, store8, tapPointer } from "./conv";
 
 const MR = 4;
@@ -56,35 +58,16 @@ const GROUP_BYTES = 192 * 1024;
   }
 }
 
-/** `scratch`: scratchBytes ≥ 16·kh·kw·inC bytes (one tile's packed A) of the tfjs heap. A by load-splats. */
-export function conv4x8p(
-  input: usize, inH: i32, inW: i32, inC: i32,
-  packed: usize, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
-  outH: i32, outW: i32, outC: i32,
-  bias: usize, residual: usize, output: usize, relu: i32, zeros: usize,
-  scratch: usize, scratchBytes: usize,
-): void {
-  convPacked(input, inH, inW, inC, packed, kh, kw, stride, padTop, padLeft, outH, outW, outC, bias, residual, output, relu, zeros, scratch, scratchBytes, false);
-}
-
-/** As conv4x8p, but A as ONE v128 load per k step and four lane broadcasts (register shuffles). */
+/**
+ * `scratch`: scratchBytes ≥ 16·kh·kw·inC bytes (one tile's packed A) of the tfjs heap.
+ * A is ONE v128 load per k step (the tile's 4 pixels) and four lane broadcasts (register shuffles).
+ */
 export function conv4x8s(
   input: usize, inH: i32, inW: i32, inC: i32,
   packed: usize, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
   outH: i32, outW: i32, outC: i32,
   bias: usize, residual: usize, output: usize, relu: i32, zeros: usize,
   scratch: usize, scratchBytes: usize,
-): void {
-  convPacked(input, inH, inW, inC, packed, kh, kw, stride, padTop, padLeft, outH, outW, outC, bias, residual, output, relu, zeros, scratch, scratchBytes, true);
-}
-
-// @ts-ignore: decorator
-@inline function convPacked(
-  input: usize, inH: i32, inW: i32, inC: i32,
-  packed: usize, kh: i32, kw: i32, stride: i32, padTop: i32, padLeft: i32,
-  outH: i32, outW: i32, outC: i32,
-  bias: usize, residual: usize, output: usize, relu: i32, zeros: usize,
-  scratch: usize, scratchBytes: usize, shuffleA: bool,
 ): void {
   const panels = outC >> 3;
   const depth = kh * kw * inC;
@@ -114,35 +97,19 @@ export function conv4x8s(
             const end = b + panelBytes;
             let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
             let c30 = zero, c31 = zero;
-            if (shuffleA) {
-              while (b < end) {
-                const b0 = v128.load(b), b1 = v128.load(b, 16);
-                const av = v128.load(a);
-                let v = v128.shuffle<i32>(av, av, 0, 0, 0, 0);
-                c00 = madd(v, b0, c00); c01 = madd(v, b1, c01);
-                v = v128.shuffle<i32>(av, av, 1, 1, 1, 1);
-                c10 = madd(v, b0, c10); c11 = madd(v, b1, c11);
-                v = v128.shuffle<i32>(av, av, 2, 2, 2, 2);
-                c20 = madd(v, b0, c20); c21 = madd(v, b1, c21);
-                v = v128.shuffle<i32>(av, av, 3, 3, 3, 3);
-                c30 = madd(v, b0, c30); c31 = madd(v, b1, c31);
-                a += 16;
-                b += 32;
-              }
-            } else {
-              while (b < end) {
-                const b0 = v128.load(b), b1 = v128.load(b, 16);
-                let v = v128.load32_splat(a);
-                c00 = madd(v, b0, c00); c01 = madd(v, b1, c01);
-                v = v128.load32_splat(a, 4);
-                c10 = madd(v, b0, c10); c11 = madd(v, b1, c11);
-                v = v128.load32_splat(a, 8);
-                c20 = madd(v, b0, c20); c21 = madd(v, b1, c21);
-                v = v128.load32_splat(a, 12);
-                c30 = madd(v, b0, c30); c31 = madd(v, b1, c31);
-                a += 16;
-                b += 32;
-              }
+            while (b < end) {
+              const b0 = v128.load(b), b1 = v128.load(b, 16);
+              const av = v128.load(a);
+              let v = v128.shuffle<i32>(av, av, 0, 0, 0, 0);
+              c00 = madd(v, b0, c00); c01 = madd(v, b1, c01);
+              v = v128.shuffle<i32>(av, av, 1, 1, 1, 1);
+              c10 = madd(v, b0, c10); c11 = madd(v, b1, c11);
+              v = v128.shuffle<i32>(av, av, 2, 2, 2, 2);
+              c20 = madd(v, b0, c20); c21 = madd(v, b1, c21);
+              v = v128.shuffle<i32>(av, av, 3, 3, 3, 3);
+              c30 = madd(v, b0, c30); c31 = madd(v, b1, c31);
+              a += 16;
+              b += 32;
             }
             const row = (<usize>(y * outW + x0) * <usize>outC + (<usize>p << 3)) << 2;
             const step = <usize>outC << 2;

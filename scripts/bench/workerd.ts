@@ -1,5 +1,5 @@
 /**
- * `bench -- workerd [--runs 3] [--isolates 2] [--compare-tiles 4x8,6x8] [--json]`
+ * `bench -- workerd [--runs 3] [--isolates 2] [--compare-tiles 4x8] [--json]`
  * DELF extraction timed inside workerd (vitest-pool-workers: each of --isolates is a fresh workerd
  * process, hence a cold isolate) and in this Node process, with the same code
  * (scripts/bench/workerd/measure.ts): cold path in parts, then --runs warm pyramids alternating with

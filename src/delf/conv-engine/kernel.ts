@@ -6,8 +6,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 export type ConvKernelFlavour = "relaxed-simd" | "simd128";
-/** The GEMM register tile (pixels × channels); both give bit-identical outputs. */
-export const CONV_KERNEL_TILES = ["4x8", "6x8", "4x8p", "4x8s"] as const;
+/**
+ * The GEMM kernel (register tile pixels × channels): "4x8s" packed A (the product's), "4x8" A read in
+ * place (reference: tests, bench -- gemm). Both give bit-identical outputs.
+ */
+export const CONV_KERNEL_TILES = ["4x8s", "4x8"] as const;
 export type ConvKernelTile = (typeof CONV_KERNEL_TILES)[number];
 
 export interface ConvKernel {
@@ -47,7 +50,7 @@ export function bestConvKernelFlavour(): ConvKernelFlavour | null {
  * The tile the product runs, in Node and in workerd alike: 4x8s (packed A, one v128 A load and four
  * lane shuffles per k step). workerd's V8 bounds-checks every wasm memory access explicitly (no
  * trap-handler guard regions: cmp/jae before each load, seen in its TurboFan code), so its cost
- * follows the number of loads per FMA: 3 per 8 FMAs here, against 6 for 4x8 and 8 per 12 for 6x8.
+ * follows the number of loads per FMA: 3 per 8 FMAs here, against 6 for 4x8 and 8 per 12 for the former 6x8 tile.
  * Node's V8 (guard regions, no checks) runs it as fast as 4x8. docs/BENCHMARKS.md, "DELF conv engine".
  */
 export function bestConvKernelTile(): ConvKernelTile {
@@ -55,7 +58,7 @@ export function bestConvKernelTile(): ConvKernelTile {
 }
 
 /**
- * Bytes of the packed-A tile's scratch (assembly/conv/conv-packed.ts): 12 tiles of 4 pixels at
+ * Bytes of the 4x8s kernel's packed-A scratch (assembly/conv/conv-packed.ts): 12 tiles of 4 pixels at
  * K = 1024 (the deepest 1×1), fewer tiles per block for deeper K (the 3×3/2 at K = 2304: 5).
  */
 const PACKED_A_SCRATCH_BYTES = 192 * 1024;
@@ -84,17 +87,16 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
     if (!module) throw new Error("relaxed SIMD is not available in this runtime");
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
-    const exports = instance.exports as unknown as Pick<ConvKernel, "winogradInput" | "winogradOutput"> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]> & {
-      conv4x8p(...args: [...Parameters<ConvKernel["conv"]>, scratch: number, scratchBytes: number]): void;
+    const exports = instance.exports as unknown as Pick<ConvKernel, "winogradInput" | "winogradOutput"> & {
+      conv4x8: ConvKernel["conv"];
       conv4x8s(...args: [...Parameters<ConvKernel["conv"]>, scratch: number, scratchBytes: number]): void;
     };
-    let conv: ConvKernel["conv"];
-    if (tile === "4x8p" || tile === "4x8s") {
-      // The packed-A tile's scratch: one allocation per kernel instance, for good.
+    let conv = exports.conv4x8;
+    if (tile === "4x8s") {
+      // The packed-A scratch: one allocation per kernel instance, for good.
       const scratch = tfjsMalloc(PACKED_A_SCRATCH_BYTES);
-      const packedConv = tile === "4x8p" ? exports.conv4x8p : exports.conv4x8s;
-      conv = (...args) => packedConv(...args, scratch, PACKED_A_SCRATCH_BYTES);
-    } else conv = tile === "6x8" ? exports.conv6x8 : exports.conv4x8;
+      conv = (...args) => exports.conv4x8s(...args, scratch, PACKED_A_SCRATCH_BYTES);
+    }
     kernel = { flavour, tile, conv, winogradInput: exports.winogradInput, winogradOutput: exports.winogradOutput };
     instances.set(`${flavour} ${tile}`, kernel);
   }
