@@ -58,6 +58,6 @@ for m in re.finditer(r"name: wasm-function\[(\d+)\].*?Instructions \(size = \d+,
         open(f"{out}/workerd-{index}.bin", "wb").write(mem.read(end - start))
     asm = subprocess.run(["objdump", "-D", "-b", "binary", "-mi386:x86-64", "-Mintel", f"{out}/workerd-{index}.bin"], capture_output=True, text=True).stdout
     open(f"{out}/workerd-{index}.s", "w").write(asm)
-    print(f"workerd function {index}: {asm.count('vfmadd')} FMAs, {asm.count("jae")} jae (bounds checks and loop exits) -> {out}/workerd-{index}.s")
+    print(f"workerd function {index}: {asm.count('vfmadd')} FMAs, {asm.count('jae')} jae (bounds checks and loop exits) -> {out}/workerd-{index}.s")
 PY
 echo "Node: $OUT/node.txt"
