@@ -92,7 +92,7 @@ describe("tfjs layers vs plain-TS reference", () => {
   });
 
   // The tiles differ only in register blocking and A packing: every output must be the same float.
-  it.each((["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => cases.map((c) => ({ ...c, flavour }))))("every tile bit-identical to 4x8, $flavour: $name", ({ k, stride, h, w, cin, cout, flavour }) => {
+  it.each((["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => cases.map((c) => ({ ...c, flavour }))))("every tile gives the same floats, $flavour: $name", ({ k, stride, h, w, cin, cout, flavour }) => {
     const spec: ConvSpec = { scope: "test", kernel: k, inChannels: cin, outChannels: cout, stride, batchNorm: true };
     const weights = randomValues(k * k * cin * cout, 7 + k), bias = randomValues(cout, 3);
     const input = tf.tensor4d(randomValues(h * w * cin, 11 + h * 31 + w), [1, h, w, cin]);
