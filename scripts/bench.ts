@@ -17,7 +17,7 @@ const benches: Record<string, string> = {
   photos: "write phone-sized test photos (24 MP JPEG, 12 MP PNG/WebP/progressive JPEG) for the memory bench",
   profile: "per-layer-type time of one pyramid: product, product on plain tfjs convs, plain baseline",
   workerd: "extraction inside workerd (fresh isolates: cold path in parts, warm vs plain baseline) next to Node",
-  gemm: "the conv kernel vs tfjs matMul/conv2d on DELF's real layer shapes",
+  gemm: "the conv kernel (every tile) vs tfjs matMul/conv2d on DELF's real layer shapes; --workerd: also inside workerd",
 };
 
 const [name, ...argv] = process.argv.slice(2);

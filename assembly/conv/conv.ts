@@ -4,8 +4,10 @@
 //
 // out[y, x, o] = act(bias[o] + Σ_{dy,dx,c} in[y·s − pt + dy, x·s − pl + dx, c] · w[dy, dx, c, o] (+ residual[y, x, o]))
 // Outside the input the taps read `zeros` (≥ inC zero floats): SAME/explicit padding without a copy.
-// Two register tiles of one loop nest, identical arithmetic (each output sums its taps in the same
-// order): conv4x8 here, conv6x8 in conv6x8.ts; src/delf/conv-engine/kernel.ts picks per runtime.
+// Two kernels, identical arithmetic (each output sums its taps in the same order): conv4x8s in
+// conv-packed.ts (packed A; the product's kernel, src/delf/conv-engine/kernel.ts) and conv4x8 here,
+// which reads A straight from the input (no scratch): the reference in the bit-identity tests and
+// `bench -- gemm`.
 // Weights are packed once at load (see packFilter in the TS engine): panels of 8 output channels,
 // panel p = [tap][c][8] floats, so the micro-kernel reads B as two contiguous v128 per (tap, c).
 // The micro-kernel computes 4 output pixels × 8 channels in 8 v128 accumulators; bias, the

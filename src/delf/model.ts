@@ -13,7 +13,7 @@ import { allConvs, delfNetworkSpec, type ConvSpec, type NetworkSpec } from "./la
 import { syntheticModelTensors } from "./synthetic";
 import { runNetwork } from "./network";
 import type { ConvEngine, ConvEngineName, FoldedConv } from "./conv-engine";
-import { convKernel, type ConvKernelFlavour } from "./conv-engine/kernel";
+import { convKernel, type ConvKernelFlavour, type ConvKernelTile } from "./conv-engine/kernel";
 import { TfjsConvEngine } from "./conv-engine/tfjs-engine";
 import { WasmConvEngine, type WinogradVariant } from "./conv-engine/wasm-engine";
 
@@ -51,6 +51,8 @@ export interface CreateModelOptions {
   kernelFlavour?: ConvKernelFlavour;
   /** How the "wasm" engine runs stride-1 3×3s (default F(4×4)); other variants for benchmarks. */
   winograd?: WinogradVariant;
+  /** Register tile for the "wasm" engine (default: bestConvKernelTile()); benchmarks compare tiles with it. */
+  kernelTile?: ConvKernelTile;
   /**
    * Run the network once on a small input so every layer's XNNPACK operator exists, then free the
    * tfjs copies of the filters (≈ 36 MiB less wasm heap). Default true.
@@ -113,7 +115,7 @@ function pcaParameters(tensors: TensorMap): PcaParameters {
 function createEngine(tensors: TensorMap, convSpecs: ConvSpec[], options: CreateModelOptions): ConvEngine {
   const fold = (spec: ConvSpec) => foldConv(tensors, spec);
   return (options.convEngine ?? "wasm") === "wasm"
-    ? new WasmConvEngine(convKernel(options.kernelFlavour), convSpecs, fold, { winograd: options.winograd })
+    ? new WasmConvEngine(convKernel(options.kernelFlavour, options.kernelTile), convSpecs, fold, { winograd: options.winograd })
     : new TfjsConvEngine(convSpecs, fold);
 }
 

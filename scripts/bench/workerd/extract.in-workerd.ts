@@ -3,9 +3,10 @@ import { it } from "vitest";
 import { env } from "cloudflare:test";
 import { workerWasmModules } from "../../../src/runtime/wasm-modules.worker";
 import { measureExtraction } from "./measure";
+import type { ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 
 it("extraction inside workerd", async () => {
-  const config = JSON.parse((env as { BENCH_CONFIG?: string }).BENCH_CONFIG ?? "{}") as { runs?: number };
-  const result = await measureExtraction(workerWasmModules, config.runs ?? 3);
+  const config = JSON.parse((env as { BENCH_CONFIG?: string }).BENCH_CONFIG ?? "{}") as { runs?: number; compareTiles?: ConvKernelTile[] };
+  const result = await measureExtraction(workerWasmModules, config.runs ?? 3, config.compareTiles ?? []);
   console.log(`WORKERD_BENCH ${JSON.stringify({ userAgent: navigator.userAgent, ...result })}`);
 });

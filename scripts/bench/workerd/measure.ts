@@ -13,7 +13,7 @@ import { requiredModelTensors } from "../../../src/model/delf-tensors";
 import { syntheticModelTensors } from "../../../src/delf/synthetic";
 import { createDelfModel, type ModelLoadReport } from "../../../src/delf/model";
 import { extractDelfFeatures, extractDelfFeaturesWith } from "../../../src/delf/extract";
-import { bestConvKernelFlavour } from "../../../src/delf/conv-engine/kernel";
+import { bestConvKernelFlavour, bestConvKernelTile, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 import { TUTORIAL_SCALES } from "../../../src/delf/constants";
 import { texture } from "../../../test/shared/texture";
 import { plainDelfNetwork } from "../plain-delf";
@@ -29,6 +29,9 @@ export interface ExtractionMeasurement {
   /** firstPyramidMs / warmMedianMs. */
   coldOverWarm: number;
   features: number;
+  /** The product's default tile, and warm medians of the product built with each --compare-tiles tile (same loop, alternating). */
+  tile: string;
+  compare?: Record<string, { warmMs: number[]; warmMedianMs: number; overDefault: number }>;
 }
 
 const median = (xs: number[]) => {
@@ -37,7 +40,7 @@ const median = (xs: number[]) => {
 };
 const round = (x: number) => Math.round(x * 10) / 10;
 
-export async function measureExtraction(modules: WasmModules, runs: number): Promise<ExtractionMeasurement> {
+export async function measureExtraction(modules: WasmModules, runs: number, compareTiles: ConvKernelTile[] = []): Promise<ExtractionMeasurement> {
   let t = performance.now();
   const lap = () => {
     const now = performance.now();
@@ -62,6 +65,12 @@ export async function measureExtraction(modules: WasmModules, runs: number): Pro
 
   const plain = plainDelfNetwork(new Map(syntheticModelTensors(1).map((x) => [x.name, { shape: x.shape, values: x.values }])));
   await extractDelfFeaturesWith(plain.run, model, pixels, options); // the baseline's warm-up
+  const others = compareTiles.map((tile) => ({
+    tile,
+    model: createDelfModel(new Map(syntheticModelTensors(1).map((x) => [x.name, { shape: x.shape, values: x.values }])), loaded.manifest, { kernelTile: tile }),
+    warmMs: [] as number[],
+  }));
+  for (const o of others) await extractDelfFeatures(o.model, pixels, options); // warm-up
   const warmMs: number[] = [], baselineMs: number[] = [];
   for (let r = 0; r < runs; r++) {
     lap();
@@ -69,9 +78,14 @@ export async function measureExtraction(modules: WasmModules, runs: number): Pro
     baselineMs.push(lap());
     await extractDelfFeatures(model, pixels, options);
     warmMs.push(lap());
+    for (const o of others) {
+      await extractDelfFeatures(o.model, pixels, options);
+      o.warmMs.push(lap());
+    }
   }
   plain.dispose();
   model.dispose();
+  others.forEach((o) => o.model.dispose());
   const warmMedianMs = median(warmMs), baselineMedianMs = median(baselineMs);
   return {
     flavour: model.engine.name === "wasm" ? bestConvKernelFlavour() : "tfjs",
@@ -83,5 +97,9 @@ export async function measureExtraction(modules: WasmModules, runs: number): Pro
     speedup: Number((baselineMedianMs / warmMedianMs).toFixed(2)),
     coldOverWarm: Number((firstPyramidMs / warmMedianMs).toFixed(2)),
     features: features.count,
+    tile: bestConvKernelTile(),
+    ...(others.length ? {
+      compare: Object.fromEntries(others.map((o) => [o.tile, { warmMs: o.warmMs, warmMedianMs: median(o.warmMs), overDefault: Number((median(o.warmMs) / warmMedianMs).toFixed(2)) }])),
+    } : {}),
   };
 }

@@ -6,8 +6,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 export type ConvKernelFlavour = "relaxed-simd" | "simd128";
-/** The GEMM register tile (pixels × channels); both give bit-identical outputs. */
-export type ConvKernelTile = "4x8" | "6x8";
+/**
+ * The GEMM kernel (register tile pixels × channels): "4x8s" packed A (the product's), "4x8" A read in
+ * place (reference: tests, bench -- gemm). Both give bit-identical outputs.
+ */
+export const CONV_KERNEL_TILES = ["4x8s", "4x8"] as const;
+export type ConvKernelTile = (typeof CONV_KERNEL_TILES)[number];
 
 export interface ConvKernel {
   flavour: ConvKernelFlavour;
@@ -46,13 +50,27 @@ export function bestConvKernelFlavour(): ConvKernelFlavour | null {
 }
 
 /**
- * The tile this runtime's V8 runs fastest (measured, docs/BENCHMARKS.md "DELF conv engine"): Node 20's
- * V8 11.3 spills the 6×8 tile's 12 accumulators (4×8: 35–41 GFLOP/s, 6×8: 25–28 on the 1×1 shapes);
- * workerd's newer V8 does not, and there 6×8 is the faster one (30–34 against 23–26).
+ * The tile the product runs, in Node and in workerd alike: 4x8s (packed A, one v128 A load and four
+ * lane shuffles per k step). workerd's V8 bounds-checks every wasm memory access explicitly (no
+ * trap-handler guard regions: cmp/jae before each load, seen in its TurboFan code), so its cost
+ * follows the number of loads per FMA: 3 per 8 FMAs here, against 6 for 4x8 and 8 per 12 for the former 6x8 tile.
+ * Node's V8 (guard regions, no checks) runs it as fast as 4x8. docs/BENCHMARKS.md, "DELF conv engine".
  */
 export function bestConvKernelTile(): ConvKernelTile {
-  const ua = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent;
-  return ua === "Cloudflare-Workers" ? "6x8" : "4x8";
+  return "4x8s";
+}
+
+/**
+ * Bytes of the 4x8s kernel's packed-A scratch (assembly/conv/conv-packed.ts): 12 tiles of 4 pixels at
+ * K = 1024 (the deepest 1×1), fewer tiles per block for deeper K (the 3×3/2 at K = 2304: 5).
+ */
+const PACKED_A_SCRATCH_BYTES = 192 * 1024;
+
+function tfjsMalloc(bytes: number): number {
+  const wasm = (tf.backend() as unknown as { wasm: { _malloc(bytes: number): number } }).wasm;
+  const ptr = wasm._malloc(bytes) >>> 0;
+  if (ptr === 0) throw new Error(`could not allocate ${bytes} bytes for the conv kernel`);
+  return ptr;
 }
 
 /** The tfjs backend's WebAssembly.Memory (emscripten keeps the instance exports on Module.asm). */
@@ -73,8 +91,16 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
     type Transforms = "winogradInput" | "winogradOutput" | "winograd4Input" | "winograd4Filter" | "winograd4Output";
-    const exports = instance.exports as unknown as Pick<ConvKernel, Transforms> & Record<"conv4x8" | "conv6x8", ConvKernel["conv"]>;
-    const conv = tile === "6x8" ? exports.conv6x8 : exports.conv4x8;
+    const exports = instance.exports as unknown as Pick<ConvKernel, Transforms> & {
+      conv4x8: ConvKernel["conv"];
+      conv4x8s(...args: [...Parameters<ConvKernel["conv"]>, scratch: number, scratchBytes: number]): void;
+    };
+    let conv = exports.conv4x8;
+    if (tile === "4x8s") {
+      // The packed-A scratch: one allocation per kernel instance, for good.
+      const scratch = tfjsMalloc(PACKED_A_SCRATCH_BYTES);
+      conv = (...args) => exports.conv4x8s(...args, scratch, PACKED_A_SCRATCH_BYTES);
+    }
     const { winogradInput, winogradOutput, winograd4Input, winograd4Filter, winograd4Output } = exports;
     kernel = { flavour, tile, conv, winogradInput, winogradOutput, winograd4Input, winograd4Filter, winograd4Output };
     instances.set(`${flavour} ${tile}`, kernel);

@@ -12,7 +12,7 @@ import { conv, maxPool, referenceNetwork, samePads, type Map3 } from "./referenc
 import { startNodeRuntime } from "./helpers";
 import { FilterBlock } from "../../../src/delf/filter-buffers";
 import { WasmConvEngine } from "../../../src/delf/conv-engine/wasm-engine";
-import { convKernel, type ConvKernelFlavour, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
+import { CONV_KERNEL_TILES, convKernel, type ConvKernelFlavour, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 
 /** Deterministic values in [-1, 1). */
 function randomValues(n: number, seed: number): Float32Array {
@@ -50,6 +50,8 @@ describe("tfjs layers vs plain-TS reference", () => {
     { name: "3×3/1 SAME, one 4×4 tile: the direct kernel in the wasm engine", k: 3, stride: 1, h: 4, w: 3, cin: 8, cout: 8 },
     { name: "3×3/1 SAME, Winograd, a tile row wider than the scratch (buffers of its own)", k: 3, stride: 1, h: 5, w: 232, cin: 256, cout: 8 },
     { name: "1×1 with residual-free bias+ReLU, rows not a multiple of 6", k: 1, stride: 1, h: 5, w: 7, cin: 12, cout: 24 },
+    { name: "1×1, several blocks of tiles and panel groups", k: 1, stride: 1, h: 9, w: 23, cin: 1024, cout: 56 },
+    { name: "3×3/2 strided, deep (a packed-A block holds 5 tiles), several blocks", k: 3, stride: 2, h: 4, w: 47, cin: 256, cout: 8 },
   ];
   const engines: Array<{ engine: string; conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => tf.Tensor4D }> = [
     {
@@ -62,7 +64,7 @@ describe("tfjs layers vs plain-TS reference", () => {
         return y;
       },
     },
-    ...(["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => (["4x8", "6x8"] as ConvKernelTile[]).map((tile) => ({
+    ...(["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => CONV_KERNEL_TILES.map((tile: ConvKernelTile) => ({
       engine: `wasm ${flavour} ${tile}`,
       conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => {
         const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
@@ -96,6 +98,23 @@ describe("tfjs layers vs plain-TS reference", () => {
     const bound = winograd ? 3e-5 : 1e-5;
     expect(maxRelativeError(got, want)).toBeLessThan(bound);
     tf.dispose([input, y]);
+  });
+
+  // The tiles differ only in register blocking and A packing: every output must be the same float.
+  it.each((["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => cases.map((c) => ({ ...c, flavour }))))("every tile gives the same floats, $flavour: $name", ({ k, stride, h, w, cin, cout, flavour }) => {
+    const spec: ConvSpec = { scope: "test", kernel: k, inChannels: cin, outChannels: cout, stride, batchNorm: true };
+    const weights = randomValues(k * k * cin * cout, 7 + k), bias = randomValues(cout, 3);
+    const input = tf.tensor4d(randomValues(h * w * cin, 11 + h * 31 + w), [1, h, w, cin]);
+    const outputs = CONV_KERNEL_TILES.map((tile) => {
+      const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
+      const y = engine.conv(input, spec.scope, true);
+      const values = Array.from(y.dataSync());
+      tf.dispose(y);
+      engine.dispose();
+      return values;
+    });
+    for (const values of outputs.slice(1)) expect(values).toEqual(outputs[0]);
+    input.dispose();
   });
 
   it.each([[7, 9], [8, 8], [1, 2], [5, 6]])("pool1 3×3/2 SAME and the 1×1/2 subsample on %i×%i", (h, w) => {
