@@ -5,7 +5,7 @@
  *   POST /load   {from, count, words}     bulk items straight through the store, ONE segment per call,
  *                                         with synthetic signatures (see below)
  *   POST /index  {from, count}            the real index path per item (databaseSignature + write)
- *   POST /compact                         compaction until none is due
+ *   POST /compact {maxSteps?}              up to maxSteps compaction steps (default 1: one bounded step per request)
  *   POST /search {item, shortlist, topK, multiAssign?}  the real search with item's (shifted) features
  *   GET  /stats
  * Synthetic items: item i has distinct visual words; its features are those centroids plus a little
@@ -24,6 +24,7 @@ import { D1RetrievalStore, type NewItemVersion } from "../../../src/retrieval/st
 import { compactIndex, indexItem, search, type RetrievalDeps } from "../../../src/retrieval/service";
 import { parseCodebook, type Codebook } from "../../../src/retrieval/core";
 import { SerialQueue } from "../../../src/service/serial-queue";
+import { SeededRandom } from "../../../src/match/prng";
 import type { FeatureSet } from "../../../src/features/feature-set";
 
 interface Env {
@@ -37,15 +38,10 @@ let codebook: Codebook | undefined;
 let skew: { cumulative: Float64Array; wordsPerItem: number[] } | undefined;
 const queue = new SerialQueue();
 
+/** Uniform in [0, 1) from the project's seeded generator (src/match/prng.ts). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextUint32() / 4294967296;
 }
 
 function makeCodebook(words: number, seed: number): Codebook {
@@ -153,7 +149,7 @@ export default {
       return Response.json({ perItemMs: perItem });
     }
     if (path === "/compact") {
-      const steps = await compactIndex(d.store, d.codebook, 1000);
+      const steps = await compactIndex(d.store, d.codebook, body.maxSteps ?? 1);
       return Response.json({ steps, ms: performance.now() - t0 });
     }
     if (path === "/search") {
