@@ -7,7 +7,7 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { decodePostingHex, decodePostingRows, entryBytes, fromHex, toHex, writeEntry, WordCounts, type PostingList } from "./postings";
+import { decodePostingRows, entryBytes, fromHex, scoreHexRows, toHex, writeEntry, WordCounts, type PostingScorer } from "./postings";
 import { packFeatures, unpackFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
 
@@ -265,23 +265,23 @@ export class D1RetrievalStore {
   }
 
   /**
-   * The live segments' postings of `words` (one SQL statement: one consistent snapshot), one
-   * PostingList per word, and each item's word count. Entries of stale versions are still here;
-   * `resolveItems` tells which item numbers are live.
+   * Scores the live segments' postings of the scorer's query words (one SQL statement: one consistent
+   * snapshot) straight from the rows (store/postings.ts scoreHexRows), and records each item's word
+   * count. Entries of stale versions are scored too; `resolveItems` tells which item numbers are live.
    */
-  async readPostings(
+  async scorePostings(
+    scorer: PostingScorer,
     words: Uint32Array,
-    bytesPerWord: number,
     stopWords: { maxDf: number; minEntries: number } = { maxDf: 1, minEntries: 0 },
-  ): Promise<{ lists: PostingList[]; wordCounts: WordCounts; bytes: number; rows: number; queryMs: number; decodeMs: number }> {
+  ): Promise<{ wordCounts: WordCounts; entries: number; bytes: number; rows: number; queryMs: number; scoreMs: number }> {
     const wordCounts = new WordCounts();
-    if (words.length === 0) return { lists: [], wordCounts, bytes: 0, rows: 0, queryMs: 0, decodeMs: 0 };
+    if (words.length === 0) return { wordCounts, entries: 0, bytes: 0, rows: 0, queryMs: 0, scoreMs: 0 };
     const t0 = performance.now();
     const wordList = JSON.stringify(Array.from(words));
     // Stop words: a word whose live postings hold more than max(maxDf × live items, minEntries) entries
     // is not read. Its entry count comes from the rows' byte lengths (SQLite reads a BLOB's length from
     // the record header, not its pages); entries of stale versions not yet compacted away count too.
-    const { results } = await (stopWords.maxDf < 1
+    const results = await (stopWords.maxDf < 1
       ? this.db
           .prepare(
             `WITH kept AS (
@@ -291,27 +291,27 @@ export class D1RetrievalStore {
              SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
              WHERE s.state = 'live' AND p.word IN (SELECT word FROM kept) ORDER BY p.word, p.segment, p.part`,
           )
-          .bind(wordList, stopWords.maxDf, entryBytes(bytesPerWord), stopWords.minEntries)
+          .bind(wordList, stopWords.maxDf, entryBytes(scorer.bytesPerWord), stopWords.minEntries)
       : this.db
           .prepare(
             `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
              WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1)) ORDER BY p.word, p.segment, p.part`,
           )
           .bind(wordList)
-    ).all<{ word: number; data: string }>();
+    ).raw<[number, string]>();
     const t1 = performance.now();
-    const lists: PostingList[] = [];
     let bytes = 0;
+    let entries = 0;
     for (let i = 0; i < results.length; ) {
-      const word = results[i].word;
+      const word = results[i][0];
       const rows: string[] = [];
-      for (; i < results.length && results[i].word === word; i++) {
-        rows.push(results[i].data);
-        bytes += results[i].data.length / 2;
+      for (; i < results.length && results[i][0] === word; i++) {
+        rows.push(results[i][1]);
+        bytes += results[i][1].length / 2;
       }
-      lists.push(decodePostingHex(word, rows, bytesPerWord, wordCounts));
+      entries += scoreHexRows(scorer, word, rows, wordCounts);
     }
-    return { lists, wordCounts, bytes, rows: results.length, queryMs: t1 - t0, decodeMs: performance.now() - t1 };
+    return { wordCounts, entries, bytes, rows: results.length, queryMs: t1 - t0, scoreMs: performance.now() - t1 };
   }
 
   /** The live items among `itemNos` (stale versions are absent). */
