@@ -4,7 +4,7 @@
  * runs in the isolate's serial queue (one kernels arena), storage I/O outside it.
  */
 import {
-  databaseSignature, querySignature, rerankCandidates, scoreShortlist, type Codebook,
+  databaseSignature, querySignature, rerankCandidates, ShortlistScorer, type Codebook,
 } from "./core";
 import { D1RetrievalStore, type ItemRecord, type JobGuard } from "./store/d1-store";
 import { entryBytes } from "./store/postings";
@@ -90,9 +90,10 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
   const q = query.features;
   const signature = await deps.ctx.queue.run(() => querySignature(deps.ctx.kernels, deps.codebook, q.descriptors, q.count, options.multiAssign ? { multiAssign: options.multiAssign } : undefined));
   const t1 = performance.now();
-  const postings = await deps.store.readPostings(signature.words, signature.bytesPerWord, { maxDf: options.maxDf ?? 1, minEntries: STOP_WORD_MIN_POSTINGS });
+  const scorer = new ShortlistScorer(signature);
+  const postings = await deps.store.scorePostings(scorer, signature.words, { maxDf: options.maxDf ?? 1, minEntries: STOP_WORD_MIN_POSTINGS });
   const t2 = performance.now();
-  const scored = scoreShortlist(signature, postings.lists, (item) => postings.wordCounts.get(item) ?? 1, options.shortlist * SHORTLIST_SLACK);
+  const scored = scorer.shortlist((item) => postings.wordCounts.get(item) ?? 1, options.shortlist * SHORTLIST_SLACK);
   const t3 = performance.now();
   const live = await deps.store.resolveItems(scored.map((s) => s.item));
   const shortlist = scored.filter((s) => live.has(s.item)).slice(0, options.shortlist);
@@ -120,9 +121,11 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
     postingsRead: postings.bytes / entryBytes(signature.bytesPerWord),
     timingsMs: {
       signature: t1 - t0,
+      // postings = the D1 statement (postingsQuery) + decoding and scoring the rows (postingsScore);
+      // score = normalising and selecting the shortlist.
       postings: t2 - t1,
       postingsQuery: postings.queryMs,
-      postingsDecode: postings.decodeMs,
+      postingsScore: postings.scoreMs,
       score: t3 - t2,
       resolve: t4 - t3,
       fetch: t5 - t4,

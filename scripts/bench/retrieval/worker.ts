@@ -5,8 +5,10 @@
  *   POST /load   {from, count, words}     bulk items straight through the store, ONE segment per call,
  *                                         with synthetic signatures (see below)
  *   POST /index  {from, count}            the real index path per item (databaseSignature + write)
- *   POST /compact                         compaction until none is due
+ *   POST /compact {maxSteps?}              up to maxSteps compaction steps (default 1: one bounded step per request)
  *   POST /search {item, shortlist, topK, multiAssign?}  the real search with item's (shifted) features
+ *   POST /probe  {item, multiAssign?, maxDf?}  where one search's time goes, part by part (the same
+ *                                         query as /search, each part timed alone: see probe())
  *   GET  /stats
  * Synthetic items: item i has distinct visual words; its features are those centroids plus a little
  * noise (one feature per word), so a query with item i's features shortlists and re-ranks item i.
@@ -22,8 +24,12 @@ import { startRuntime } from "../../../src/runtime/start";
 import { workerWasmModules } from "../../../src/runtime/wasm-modules.worker";
 import { D1RetrievalStore, type NewItemVersion } from "../../../src/retrieval/store/d1-store";
 import { compactIndex, indexItem, search, type RetrievalDeps } from "../../../src/retrieval/service";
-import { parseCodebook, type Codebook } from "../../../src/retrieval/core";
+import { parseCodebook, querySignature, RERANK_DEFAULTS, type Codebook } from "../../../src/retrieval/core";
+import { nearestNeighbours, putativePoints, ransac, resolveMatchOptions } from "../../../src/match";
+import { entryBytes } from "../../../src/retrieval/store/postings";
+import { STOP_WORD_MIN_POSTINGS } from "../../../src/retrieval/service";
 import { SerialQueue } from "../../../src/service/serial-queue";
+import { SeededRandom } from "../../../src/match/prng";
 import type { FeatureSet } from "../../../src/features/feature-set";
 
 interface Env {
@@ -37,15 +43,10 @@ let codebook: Codebook | undefined;
 let skew: { cumulative: Float64Array; wordsPerItem: number[] } | undefined;
 const queue = new SerialQueue();
 
+/** Uniform in [0, 1) from the project's seeded generator (src/match/prng.ts). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.nextUint32() / 4294967296;
 }
 
 function makeCodebook(words: number, seed: number): Codebook {
@@ -105,6 +106,74 @@ function syntheticItem(cb: Codebook, i: number, wordsPerItem: number) {
   return { set, signature: { words, residuals, bytesPerWord: 5 } };
 }
 
+/** The query /search sends for item i: its features with the locations scaled and shifted. */
+function queryOf(cb: Codebook, item: number, words: number): FeatureSet {
+  const { set } = syntheticItem(cb, item, words);
+  const f = set.features;
+  for (let k = 0; k < f.count; k++) {
+    f.locations[2 * k] = 0.9 * f.locations[2 * k] + 7;
+    f.locations[2 * k + 1] = 0.9 * f.locations[2 * k + 1] - 12;
+  }
+  return set;
+}
+
+const ms = async <T>(f: () => Promise<T> | T): Promise<[number, T]> => {
+  const t = performance.now();
+  const v = await f();
+  return [performance.now() - t, v];
+};
+
+/**
+ * One search taken apart (all inside this isolate, on local D1/R2): the postings statement with and
+ * without moving the bytes out of SQLite, the shortlist's R2 reads in parallel vs one by one, and the
+ * re-rank's nearest-neighbour and RANSAC parts. Same query and options as /search.
+ */
+async function probe(d: RetrievalDeps, env: Env, body: Record<string, any>) {
+  const query = queryOf(d.codebook, body.item, body.words);
+  const q = query.features;
+  const [signatureMs, sig] = await ms(() => querySignature(d.ctx.kernels, d.codebook, q.descriptors, q.count, { multiAssign: body.multiAssign ?? 1 }));
+  const wordList = JSON.stringify(Array.from(sig.words));
+  const maxDf = body.maxDf ?? 1;
+  const cap = `p.word IN (SELECT value FROM json_each(?1)) AND p.word IN (SELECT p.word FROM postings p JOIN segments s ON s.segment = p.segment
+      WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1))
+      GROUP BY p.word HAVING sum(length(p.data)) <= max(?2 * (SELECT count(*) FROM items), ?4) * ?3)`;
+  const stmt = (select: string) =>
+    env.INDEX_DB.prepare(`SELECT ${select} FROM postings p JOIN segments s ON s.segment = p.segment WHERE s.state = 'live' AND ${cap}`)
+      .bind(wordList, maxDf, entryBytes(sig.bytesPerWord), STOP_WORD_MIN_POSTINGS);
+  // Bytes only counted (SQLite reads every page: length(hex()) needs the whole BLOB), nothing moved out.
+  const [sqliteHexMs, counted] = await ms(() => stmt("sum(length(hex(p.data))) / 2 AS bytes, count(*) AS rows").first<{ bytes: number; rows: number }>());
+  // The same bytes moved out as hex text (what scorePostings reads), and as BLOBs.
+  const [hexOutMs] = await ms(() => stmt("p.word, hex(p.data) AS data").raw());
+  const [blobOutMs] = await ms(() => stmt("p.word, p.data").raw());
+  const [searchMs, result] = await ms(() => search(d, query, { topK: 10, shortlist: 100, match: {}, multiAssign: body.multiAssign ?? 1, maxDf }));
+  // The shortlist's features: search's R2 reads (parallel), then one by one.
+  const items = (await env.INDEX_DB.prepare("SELECT item_no FROM items ORDER BY random() LIMIT 100").raw<[number]>()).map((r) => r[0]);
+  const [r2ParallelMs, sets] = await ms(() => Promise.all(items.map((i) => d.store.readFeatures(i))));
+  const [r2SequentialMs] = await ms(async () => {
+    for (const i of items) await d.store.readFeatures(i);
+  });
+  const candidates = sets.filter((s): s is FeatureSet => s !== null);
+  const options = resolveMatchOptions({ ...RERANK_DEFAULTS });
+  let nnMs = 0;
+  let ransacMs = 0;
+  let putatives = 0;
+  for (const c of candidates) {
+    const [a, nn] = await ms(() => nearestNeighbours(d.ctx.kernels, c.features, q, options));
+    const [b] = await ms(() => {
+      const { src: dst, dst: src } = putativePoints(c.features, q, nn.putative);
+      return ransac(d.ctx.kernels, src, dst, options.ransac);
+    });
+    nnMs += a;
+    ransacMs += b;
+    putatives += nn.putative.length;
+  }
+  return {
+    postingsBytes: counted?.bytes, postingsRows: counted?.rows, signatureMs, sqliteHexMs, hexOutMs, blobOutMs,
+    search: result.timingsMs, r2ParallelMs, r2SequentialMs, candidates: candidates.length,
+    rerankNnMs: nnMs, rerankRansacMs: ransacMs, putativesPerCandidate: putatives / Math.max(1, candidates.length),
+  };
+}
+
 async function deps(env: Env): Promise<RetrievalDeps> {
   if (!codebook) throw new Error("POST /setup first");
   const { kernels } = await startRuntime(workerWasmModules);
@@ -153,16 +222,12 @@ export default {
       return Response.json({ perItemMs: perItem });
     }
     if (path === "/compact") {
-      const steps = await compactIndex(d.store, d.codebook, 1000);
+      const steps = await compactIndex(d.store, d.codebook, body.maxSteps ?? 1);
       return Response.json({ steps, ms: performance.now() - t0 });
     }
+    if (path === "/probe") return Response.json(await probe(d, env, body));
     if (path === "/search") {
-      const { set } = syntheticItem(d.codebook, body.item, body.words);
-      const f = set.features;
-      for (let k = 0; k < f.count; k++) {
-        f.locations[2 * k] = 0.9 * f.locations[2 * k] + 7;
-        f.locations[2 * k + 1] = 0.9 * f.locations[2 * k + 1] - 12;
-      }
+      const set = queryOf(d.codebook, body.item, body.words);
       const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {}, multiAssign: body.multiAssign, maxDf: body.maxDf });
       return Response.json({ top: result.results[0] ?? null, numCandidates: result.numCandidates, postingsRead: result.postingsRead, timingsMs: result.timingsMs, wallMs: performance.now() - t0 });
     }

@@ -4,7 +4,7 @@ export {
   databaseSignature, querySignature, encodeSignature, decodeSignature, DEFAULT_QUERY_MULTI_ASSIGN, type ImageSignature,
 } from "./signature";
 export {
-  scoreShortlist, asmkSigma, sigmaTable, hamming, DEFAULT_ALPHA, DEFAULT_TAU, type PostingList, type SimilarityOptions,
+  scoreShortlist, ShortlistScorer, asmkSigma, sigmaTable, hamming, DEFAULT_ALPHA, DEFAULT_TAU, type PostingList, type SimilarityOptions,
 } from "./similarity";
 export { rerankCandidates, RERANK_DEFAULTS, type Reranked, type RerankTransform } from "./rerank";
 export { assignWords, MAX_ASSIGN } from "./assign";

@@ -39,7 +39,7 @@ export function sigmaTable(bits: number, alpha = DEFAULT_ALPHA, tau = DEFAULT_TA
   return table;
 }
 
-const POPCOUNT = new Uint8Array(256);
+export const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
 
 /** Number of differing bits between a[aOffset..+n) and b[bOffset..+n). */
@@ -96,31 +96,78 @@ class ScoreSums {
   }
 }
 
-/** Adds σ(query word, item word) of every posting of one list (the hot loop of a search). */
-function accumulate(sums: ScoreSums, table: Float64Array, q: Uint8Array, qOffset: number, list: PostingList, bpw: number): void {
-  const items = list.items;
-  const r = list.residuals;
-  let dense = sums.dense;
-  let seen = sums.seen;
-  for (let j = 0, o = 0; j < items.length; j++, o += bpw) {
-    let h = 0;
-    for (let b = 0; b < bpw; b++) h += POPCOUNT[q[qOffset + b] ^ r[o + b]];
-    const value = table[h];
-    const item = items[j];
-    if (item >= dense.length) {
+/**
+ * ASMK similarity of the query with every item of the posting lists added to it (lists of words the
+ * query lacks are skipped), normalised by both self-similarities. Lists come in as PostingList
+ * objects (`addList`) or entry by entry straight from stored bytes (`queryResidualOffset` + `add`,
+ * see store/postings.ts scoreHexRows): the sums are the same, added in the same order.
+ */
+export class ShortlistScorer {
+  readonly bytesPerWord: number;
+  /** σ by hamming distance. */
+  readonly table: Float64Array;
+  /** The query's residuals (bytesPerWord per query word). */
+  readonly queryResiduals: Uint8Array;
+  private readonly sums = new ScoreSums();
+
+  constructor(private readonly query: ImageSignature, options: SimilarityOptions = {}) {
+    this.bytesPerWord = query.bytesPerWord;
+    this.table = sigmaTable(options.bits ?? 8 * this.bytesPerWord, options.alpha ?? DEFAULT_ALPHA, options.tau ?? DEFAULT_TAU);
+    this.queryResiduals = query.residuals;
+  }
+
+  /** Offset of `word`'s residual in queryResiduals, or −1 when the query lacks the word. */
+  queryResidualOffset(word: number): number {
+    const qi = findWord(this.query.words, word);
+    return qi < 0 ? -1 : qi * this.bytesPerWord;
+  }
+
+  /** Adds one posting's σ to its item's sum. */
+  add(item: number, value: number): void {
+    const sums = this.sums;
+    if (item >= sums.dense.length) {
       if (item >= DENSE_ITEMS) {
         sums.addSparse(item, value);
-        continue;
+        return;
       }
       sums.grow(item);
-      dense = sums.dense;
-      seen = sums.seen;
     }
-    if (seen[item] === 0) {
-      seen[item] = 1;
+    if (sums.seen[item] === 0) {
+      sums.seen[item] = 1;
       sums.touched.push(item);
     }
-    dense[item] += value;
+    sums.dense[item] += value;
+  }
+
+  /** Adds σ(query word, item word) of every posting of one list (the hot loop of a search). */
+  addList(list: PostingList): void {
+    const bpw = this.bytesPerWord;
+    const qOffset = this.queryResidualOffset(list.word);
+    if (qOffset < 0) return;
+    if (list.residuals.length !== list.items.length * bpw) {
+      throw new RangeError(`posting list of word ${list.word}: ${list.residuals.length} residual bytes for ${list.items.length} items`);
+    }
+    const q = this.queryResiduals;
+    const items = list.items;
+    const r = list.residuals;
+    const table = this.table;
+    for (let j = 0, o = 0; j < items.length; j++, o += bpw) {
+      let h = 0;
+      for (let b = 0; b < bpw; b++) h += POPCOUNT[q[qOffset + b] ^ r[o + b]];
+      this.add(items[j], table[h]);
+    }
+  }
+
+  /** The `limit` best items, best first (ties by smaller item). */
+  shortlist(itemWordCount: (item: number) => number, limit: number): Array<{ item: number; score: number }> {
+    const queryWords = Math.max(1, this.query.words.length);
+    const touched = this.sums.touched;
+    const scores = new Float64Array(touched.length);
+    for (let i = 0; i < touched.length; i++) {
+      const item = touched[i];
+      scores[i] = this.sums.get(item) / Math.sqrt(queryWords * Math.max(1, itemWordCount(item)));
+    }
+    return selectBest(touched, scores, limit).map((i) => ({ item: touched[i], score: scores[i] }));
   }
 }
 
@@ -153,23 +200,7 @@ export function scoreShortlist(
   limit: number,
   options: SimilarityOptions = {},
 ): Array<{ item: number; score: number }> {
-  const bpw = query.bytesPerWord;
-  const table = sigmaTable(options.bits ?? 8 * bpw, options.alpha ?? DEFAULT_ALPHA, options.tau ?? DEFAULT_TAU);
-  const sums = new ScoreSums();
-  for (const list of postings) {
-    const qi = findWord(query.words, list.word);
-    if (qi < 0) continue;
-    if (list.residuals.length !== list.items.length * bpw) {
-      throw new RangeError(`posting list of word ${list.word}: ${list.residuals.length} residual bytes for ${list.items.length} items`);
-    }
-    accumulate(sums, table, query.residuals, qi * bpw, list, bpw);
-  }
-  const queryWords = Math.max(1, query.words.length);
-  const touched = sums.touched;
-  const scores = new Float64Array(touched.length);
-  for (let i = 0; i < touched.length; i++) {
-    const item = touched[i];
-    scores[i] = sums.get(item) / Math.sqrt(queryWords * Math.max(1, itemWordCount(item)));
-  }
-  return selectBest(touched, scores, limit).map((i) => ({ item: touched[i], score: scores[i] }));
+  const scorer = new ShortlistScorer(query, options);
+  for (const list of postings) scorer.addList(list);
+  return scorer.shortlist(itemWordCount, limit);
 }

@@ -7,7 +7,7 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { decodePostingHex, decodePostingRows, entryBytes, fromHex, toHex, writeEntry, WordCounts, type PostingList } from "./postings";
+import { decodePostingRows, entryBytes, fromHex, scoreHexRows, toHex, writeEntry, WordCounts, type PostingScorer } from "./postings";
 import { packFeatures, unpackFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
 
@@ -57,10 +57,14 @@ const MAX_PARAM_CHARS = 512 * 1024;
 /** Tiered compaction: this many live segments of one level merge into one of the next level. */
 const FANOUT_LEVEL0 = 16;
 const FANOUT = 8;
-/** No merge above this level: one merge must fit one invocation's memory and query budget. */
+/** No merge above this level (a level-4 segment holds 16 · 8³ writes' items). */
 const MAX_LEVEL = 4;
-/** Bytes of postings read per compaction step. */
+/** Bytes of input postings read per word range of a merge. */
 const COMPACTION_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Word ranges merged per compaction step (per invocation's step): bounds one step's reads and CPU. */
+const COMPACTION_STEP_CHUNKS = 4;
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
 const LEASE_MS = 5 * 60_000;
 
 export const featuresKey = (itemNo: number) => `features/${itemNo}`;
@@ -132,6 +136,8 @@ export class D1RetrievalStore {
   constructor(
     private readonly db: D1Database,
     private readonly bucket: R2Bucket,
+    /** Bytes of input postings per merged word range (tests make it tiny to force many steps). */
+    private readonly compactionChunkBytes = COMPACTION_CHUNK_BYTES,
   ) {}
 
   /** Reserves `n` consecutive numbers of a counter; returns the first. */
@@ -259,23 +265,23 @@ export class D1RetrievalStore {
   }
 
   /**
-   * The live segments' postings of `words` (one SQL statement: one consistent snapshot), one
-   * PostingList per word, and each item's word count. Entries of stale versions are still here;
-   * `resolveItems` tells which item numbers are live.
+   * Scores the live segments' postings of the scorer's query words (one SQL statement: one consistent
+   * snapshot) straight from the rows (store/postings.ts scoreHexRows), and records each item's word
+   * count. Entries of stale versions are scored too; `resolveItems` tells which item numbers are live.
    */
-  async readPostings(
+  async scorePostings(
+    scorer: PostingScorer,
     words: Uint32Array,
-    bytesPerWord: number,
     stopWords: { maxDf: number; minEntries: number } = { maxDf: 1, minEntries: 0 },
-  ): Promise<{ lists: PostingList[]; wordCounts: WordCounts; bytes: number; rows: number; queryMs: number; decodeMs: number }> {
+  ): Promise<{ wordCounts: WordCounts; entries: number; bytes: number; rows: number; queryMs: number; scoreMs: number }> {
     const wordCounts = new WordCounts();
-    if (words.length === 0) return { lists: [], wordCounts, bytes: 0, rows: 0, queryMs: 0, decodeMs: 0 };
+    if (words.length === 0) return { wordCounts, entries: 0, bytes: 0, rows: 0, queryMs: 0, scoreMs: 0 };
     const t0 = performance.now();
     const wordList = JSON.stringify(Array.from(words));
     // Stop words: a word whose live postings hold more than max(maxDf × live items, minEntries) entries
     // is not read. Its entry count comes from the rows' byte lengths (SQLite reads a BLOB's length from
     // the record header, not its pages); entries of stale versions not yet compacted away count too.
-    const { results } = await (stopWords.maxDf < 1
+    const results = await (stopWords.maxDf < 1
       ? this.db
           .prepare(
             `WITH kept AS (
@@ -285,27 +291,27 @@ export class D1RetrievalStore {
              SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
              WHERE s.state = 'live' AND p.word IN (SELECT word FROM kept) ORDER BY p.word, p.segment, p.part`,
           )
-          .bind(wordList, stopWords.maxDf, entryBytes(bytesPerWord), stopWords.minEntries)
+          .bind(wordList, stopWords.maxDf, entryBytes(scorer.bytesPerWord), stopWords.minEntries)
       : this.db
           .prepare(
             `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
              WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1)) ORDER BY p.word, p.segment, p.part`,
           )
           .bind(wordList)
-    ).all<{ word: number; data: string }>();
+    ).raw<[number, string]>();
     const t1 = performance.now();
-    const lists: PostingList[] = [];
     let bytes = 0;
+    let entries = 0;
     for (let i = 0; i < results.length; ) {
-      const word = results[i].word;
+      const word = results[i][0];
       const rows: string[] = [];
-      for (; i < results.length && results[i].word === word; i++) {
-        rows.push(results[i].data);
-        bytes += results[i].data.length / 2;
+      for (; i < results.length && results[i][0] === word; i++) {
+        rows.push(results[i][1]);
+        bytes += results[i][1].length / 2;
       }
-      lists.push(decodePostingHex(word, rows, bytesPerWord, wordCounts));
+      entries += scoreHexRows(scorer, word, rows, wordCounts);
     }
-    return { lists, wordCounts, bytes, rows: results.length, queryMs: t1 - t0, decodeMs: performance.now() - t1 };
+    return { wordCounts, entries, bytes, rows: results.length, queryMs: t1 - t0, scoreMs: performance.now() - t1 };
   }
 
   /** The live items among `itemNos` (stale versions are absent). */
@@ -328,9 +334,11 @@ export class D1RetrievalStore {
   }
 
   /**
-   * One step of tiered compaction, if one is due: merges the oldest FANOUT live segments of the
-   * lowest crowded level into one segment of the next level, dropping stale entries, then swaps
-   * them in one transaction. Returns false when nothing was due or another compaction holds the lease.
+   * One bounded step of tiered compaction, if one is due: continues the merge in progress, or starts
+   * one (the oldest FANOUT live segments of the lowest crowded level → one segment of the next level,
+   * stale entries dropped). A step merges at most COMPACTION_STEP_CHUNKS chunks of words, so no
+   * invocation does a whole large merge; the last step swaps the merged segment in. Returns false when
+   * nothing was due or another compaction holds the lease.
    */
   async compactOnce(numWords: number, bytesPerWord: number): Promise<boolean> {
     const holder = crypto.randomUUID();
@@ -346,48 +354,72 @@ export class D1RetrievalStore {
     ]);
     if ((lease.results[0] as { holder: string } | undefined)?.holder !== holder) return false;
     try {
-      // Whatever a crashed compaction left half-built is garbage: we hold the lease.
+      // Retired segments are garbage; so is a 'building' one without a merge record (left by an older version).
       await this.db.batch([
-        this.db.prepare("DELETE FROM postings WHERE segment IN (SELECT segment FROM segments WHERE state IN ('building', 'retired'))"),
-        this.db.prepare("DELETE FROM segments WHERE state IN ('building', 'retired')"),
+        this.db.prepare("DELETE FROM postings WHERE segment IN (SELECT segment FROM segments WHERE state = 'retired' OR (state = 'building' AND merge_inputs IS NULL))"),
+        this.db.prepare("DELETE FROM segments WHERE state = 'retired' OR (state = 'building' AND merge_inputs IS NULL)"),
       ]);
+      const building = await this.db
+        .prepare("SELECT segment, merge_inputs, next_word, hex(merged_items) AS merged FROM segments WHERE state = 'building' ORDER BY segment LIMIT 1")
+        .first<{ segment: number; merge_inputs: string; next_word: number; merged: string }>();
+      if (building) {
+        await this.mergeStep({ segment: building.segment, inputs: JSON.parse(building.merge_inputs), nextWord: building.next_word, merged: fromHex(building.merged) }, numWords, bytesPerWord);
+        return true;
+      }
       const { results: live } = await this.db
         .prepare("SELECT segment, level, bytes FROM segments WHERE state = 'live' ORDER BY level, segment")
         .all<{ segment: number; level: number; bytes: number }>();
-      let inputs: typeof live = [];
-      let level = -1;
       for (let l = 0; l < MAX_LEVEL; l++) {
         const atLevel = live.filter((s) => s.level === l);
-        const fanout = l === 0 ? FANOUT_LEVEL0 : FANOUT;
-        if (atLevel.length >= fanout) {
-          inputs = atLevel.slice(0, fanout);
-          level = l + 1;
-          break;
-        }
+        if (atLevel.length < (l === 0 ? FANOUT_LEVEL0 : FANOUT)) continue;
+        const inputs = atLevel.slice(0, l === 0 ? FANOUT_LEVEL0 : FANOUT).map((s) => s.segment);
+        const segment = await this.reserve("segment", 1);
+        await this.db
+          .prepare("INSERT INTO segments (segment, level, state, num_items, bytes, created_at, merge_inputs, next_word, merged_items) VALUES (?1, ?2, 'building', 0, 0, ?3, ?4, 0, x'')")
+          .bind(segment, l + 1, Date.now(), JSON.stringify(inputs))
+          .run();
+        await this.mergeStep({ segment, inputs, nextWord: 0, merged: new Uint8Array(0) }, numWords, bytesPerWord);
+        return true;
       }
-      if (inputs.length === 0) return false;
-      await this.merge(inputs, level, numWords, bytesPerWord);
-      return true;
+      return false;
     } finally {
       await this.db.prepare("DELETE FROM leases WHERE name = 'compaction' AND holder = ?1").bind(holder).run();
     }
   }
 
-  private async merge(inputs: Array<{ segment: number; bytes: number }>, level: number, numWords: number, bytesPerWord: number): Promise<void> {
-    const segment = await this.reserve("segment", 1);
-    const { results: liveRows } = await this.db.prepare("SELECT item_no FROM items").raw<[number]>().then((rows) => ({ results: rows }));
-    const live = new Set(liveRows.map((r) => r[0]));
-    await this.db
-      .prepare("INSERT INTO segments (segment, level, state, num_items, bytes, created_at) VALUES (?1, ?2, 'building', 0, 0, ?3)")
-      .bind(segment, level, Date.now())
-      .run();
-    const inputIds = JSON.stringify(inputs.map((s) => s.segment));
-    const totalBytes = inputs.reduce((sum, s) => sum + s.bytes, 0);
-    const chunks = Math.max(1, Math.ceil(totalBytes / COMPACTION_CHUNK_BYTES));
+  /**
+   * Merges the next COMPACTION_STEP_CHUNKS word ranges of a building segment. Each range's postings,
+   * the new next_word and the bitmap of items written so far go in ONE transaction, so a step that dies
+   * halfway is resumed from the last committed range. After the last range, the swap.
+   */
+  private async mergeStep(
+    merge: { segment: number; inputs: number[]; nextWord: number; merged: Uint8Array },
+    numWords: number,
+    bytesPerWord: number,
+  ): Promise<void> {
+    const inputIds = JSON.stringify(merge.inputs);
+    // The input sizes fix the word ranges, so every step of one merge cuts the words the same way.
+    const totalBytes = await this.db
+      .prepare("SELECT coalesce(sum(bytes), 0) AS b FROM segments WHERE segment IN (SELECT value FROM json_each(?1))")
+      .bind(inputIds)
+      .first<{ b: number }>();
+    const chunks = Math.max(1, Math.ceil((totalBytes?.b ?? 0) / this.compactionChunkBytes));
     const wordsPerChunk = Math.ceil(numWords / chunks);
-    const items = new Set<number>();
-    let bytes = 0;
-    for (let w0 = 0; w0 < numWords; w0 += wordsPerChunk) {
+    // Items stale by now are dropped; an item deleted after its entries were merged is ignored by
+    // searches (item numbers are never reused) and dropped by the next merge.
+    const liveRows = await this.db.prepare("SELECT item_no FROM items").raw<[number]>();
+    const live = new Set(liveRows.map((r) => r[0]));
+    let merged = merge.merged;
+    const mark = (item: number) => {
+      if (item >>> 3 >= merged.length) {
+        const grown = new Uint8Array(Math.max((item >>> 3) + 1, 2 * merged.length));
+        grown.set(merged);
+        merged = grown;
+      }
+      merged[item >>> 3] |= 1 << (item & 7);
+    };
+    let w0 = merge.nextWord;
+    for (let c = 0; c < COMPACTION_STEP_CHUNKS && w0 < numWords; c++, w0 += wordsPerChunk) {
       const { results } = await this.db
         .prepare("SELECT word, hex(data) AS data FROM postings WHERE segment IN (SELECT value FROM json_each(?1)) AND word >= ?2 AND word < ?3 ORDER BY word, segment, part")
         .bind(inputIds, w0, w0 + wordsPerChunk)
@@ -403,23 +435,32 @@ export class D1RetrievalStore {
         const data = new Uint8Array(list.items.length * entryBytes(bytesPerWord));
         let o = 0;
         for (let e = 0; e < list.items.length; e++) {
-          items.add(list.items[e]);
+          mark(list.items[e]);
           o = writeEntry(data, o, list.items[e], wordCounts.get(list.items[e])!, list.residuals.subarray(e * bytesPerWord, (e + 1) * bytesPerWord));
         }
         perWord.set(word, [data]);
       }
       const out = postingRows(perWord);
-      bytes += out.bytes;
       const writes = chunkRows(out.rows).map((chunk) =>
         this.db
           .prepare("INSERT INTO postings (word, segment, part, data) SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), unhex(json_extract(value, '$[2]')) FROM json_each(?2)")
-          .bind(segment, chunk),
+          .bind(merge.segment, chunk),
       );
-      if (writes.length) await this.db.batch(writes);
+      writes.push(
+        this.db
+          .prepare("UPDATE segments SET next_word = ?2, bytes = bytes + ?3, merged_items = unhex(?4) WHERE segment = ?1")
+          .bind(merge.segment, Math.min(numWords, w0 + wordsPerChunk), out.bytes, toHex(merged)),
+      );
+      await this.db.batch(writes);
     }
+    if (w0 < numWords) return;
+    let items = 0;
+    for (let i = 0; i < merged.length; i++) items += POPCOUNT[merged[i]];
     // The swap: searches see either the inputs or the merged segment, never both or neither.
     await this.db.batch([
-      this.db.prepare("UPDATE segments SET state = 'live', num_items = ?2, bytes = ?3 WHERE segment = ?1").bind(segment, items.size, bytes),
+      this.db
+        .prepare("UPDATE segments SET state = 'live', num_items = ?2, merge_inputs = NULL, next_word = NULL, merged_items = NULL WHERE segment = ?1")
+        .bind(merge.segment, items),
       this.db.prepare("UPDATE segments SET state = 'retired' WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
     ]);
     await this.db.batch([

@@ -102,4 +102,39 @@ describe("compaction", () => {
     const merged = await testEnv.INDEX_DB.prepare("SELECT sum(num_items) AS n FROM segments WHERE level >= 1").first<{ n: number }>();
     expect(merged!.n).toBeLessThanOrEqual(39);
   });
+
+  it("a merge in many bounded steps: searches unchanged after every step, stale versions dropped, exact item counts", async () => {
+    // A lease held by the test keeps the app's own background compaction out: 20 level-0 segments stay.
+    await testEnv.INDEX_DB.prepare("INSERT INTO leases (name, holder, expires_at) VALUES ('compaction', 'test', ?1)").bind(Date.now() + 600_000).run();
+    for (let i = 0; i < 20; i++) await api.call("POST", "/v1/index", { id: `s${i}`, features: syntheticFeatures(3000 + i) });
+    await api.call("DELETE", "/v1/index/s5");
+    await new Promise((r) => setTimeout(r, 200));
+    await testEnv.INDEX_DB.prepare("DELETE FROM leases WHERE holder = 'test'").run();
+    const query = { features: syntheticFeatures(3007), options: { topK: 20, shortlist: 20 } };
+    const before = await api.call("POST", "/v1/search", query);
+    // 64-byte word ranges: a merge of these segments takes many ranges, COMPACTION_STEP_CHUNKS per step.
+    const small = new D1RetrievalStore(testEnv.INDEX_DB, testEnv.FEATURES, 64);
+    let steps = 0;
+    let sawBuilding = false;
+    while (await small.compactOnce(numWords, 5)) {
+      steps++;
+      const building = await testEnv.INDEX_DB.prepare("SELECT count(*) AS n FROM segments WHERE state = 'building'").first<{ n: number }>();
+      if (building!.n > 0) sawBuilding = true;
+      const during = await api.call("POST", "/v1/search", query);
+      expect(during.body.results).toEqual(before.body.results);
+    }
+    expect(sawBuilding).toBe(true);
+    expect(steps).toBeGreaterThan(2);
+    const segments = await testEnv.INDEX_DB.prepare("SELECT level, state, num_items, merge_inputs FROM segments ORDER BY segment").all<{ level: number; state: string; num_items: number; merge_inputs: string | null }>();
+    expect(segments.results.every((s) => s.state === "live" && s.merge_inputs === null)).toBe(true);
+    const merged = segments.results.filter((s) => s.level >= 1);
+    expect(merged.length).toBeGreaterThan(0);
+    // num_items counts the live items merged, exactly: the 16 oldest (s5 deleted: 15) at level 1, 4 left at level 0.
+    const level0 = segments.results.filter((s) => s.level === 0).reduce((n, s) => n + s.num_items, 0);
+    expect(merged.reduce((n, s) => n + s.num_items, 0)).toBe(15);
+    expect(level0).toBe(4);
+    const after = await api.call("POST", "/v1/search", query);
+    expect(after.body.results).toEqual(before.body.results);
+    expect(after.body.results.map((r: any) => r.id)).not.toContain("s5");
+  });
 });

@@ -1,36 +1,55 @@
-// The search's hex decoder gives exactly what the plain byte decoder gives (items, residuals, word counts).
+// The search scores straight from the hex text D1 returns (scoreHexRows): exactly what the plain path
+// gives (decodePostingRows on the bytes, then ShortlistScorer.addList): the same shortlist, bit for bit,
+// and the same word counts.
 import { expect, it } from "vitest";
-import { decodePostingHex, decodePostingRows, entryBytes, toHex, writeEntry, fromHex, WordCounts } from "../../../src/retrieval/store/postings";
+import { decodePostingRows, entryBytes, scoreHexRows, toHex, writeEntry, fromHex, WordCounts } from "../../../src/retrieval/store/postings";
+import { ShortlistScorer } from "../../../src/retrieval/core";
 import { mulberry32 } from "../../shared/prng";
 
-it("decodePostingHex equals decodePostingRows on random rows, including extreme item numbers", () => {
-  const rand = mulberry32(3);
-  const bpw = 5;
-  const rows: Uint8Array[] = [];
-  for (let r = 0; r < 3; r++) {
-    const n = 50 + r * 17;
+function randomRows(rand: () => number, bpw: number, counts: number[], itemRange: number): Uint8Array[] {
+  return counts.map((n, r) => {
     const row = new Uint8Array(n * entryBytes(bpw));
     let o = 0;
     for (let e = 0; e < n; e++) {
-      const item = e === 0 ? 0xffffffff : e === 1 ? 0 : Math.floor(rand() * 2 ** 32);
+      const item = r === 0 && e === 0 ? 0xffffffff : r === 0 && e === 1 ? 0 : Math.floor(rand() * itemRange);
       const residual = Uint8Array.from({ length: bpw }, () => Math.floor(rand() * 256));
-      o = writeEntry(row, o, item, e === 2 ? 70000 : Math.floor(rand() * 2000), residual);
+      o = writeEntry(row, o, item, r === 0 && e === 2 ? 70000 : 1 + Math.floor(rand() * 2000), residual);
     }
-    rows.push(row);
-  }
+    return row;
+  });
+}
+
+it("scoreHexRows scores exactly as decodePostingRows + ShortlistScorer.addList, upper- or lower-case hex, huge item numbers", () => {
+  const rand = mulberry32(3);
+  const bpw = 5;
+  const queryWords = Uint32Array.from([2, 9, 11, 40]);
+  const query = { words: queryWords, residuals: Uint8Array.from({ length: queryWords.length * bpw }, () => Math.floor(rand() * 256)), bytesPerWord: bpw };
+  // Words 2, 9, 40 in the query (several rows each, items repeating across words), 5 not (skipped).
+  const perWord = new Map<number, Uint8Array[]>([
+    [2, randomRows(rand, bpw, [50, 67], 3000)],
+    [5, randomRows(rand, bpw, [30], 3000)],
+    [9, randomRows(rand, bpw, [84, 1, 20], 3000)],
+    [40, randomRows(rand, bpw, [300], 5_000_000)],
+  ]);
+  const plain = new ShortlistScorer(query);
   const plainCounts = new Map<number, number>();
-  const hexCounts = new Map<number, number>();
-  const plain = decodePostingRows(9, rows, bpw, plainCounts);
-  const fast = decodePostingHex(9, rows.map(toHex), bpw, hexCounts);
-  expect(fast.word).toBe(9);
-  expect(Array.from(fast.items)).toEqual(Array.from(plain.items));
-  expect(Array.from(fast.residuals)).toEqual(Array.from(plain.residuals));
-  expect([...hexCounts]).toEqual([...plainCounts]);
-  expect(plainCounts.get(plain.items[2])).toBe(0xffff); // word count saturates at u16
-  expect(plain.items[0]).toBe(0xffffffff);
+  const fast = new ShortlistScorer(query);
+  const fastCounts = new Map<number, number>();
+  let entries = 0;
+  for (const [word, rows] of perWord) {
+    if (query.words.includes(word)) plain.addList(decodePostingRows(word, rows, bpw, plainCounts));
+    entries += scoreHexRows(fast, word, rows.map((r, i) => (i % 2 ? toHex(r).toUpperCase() : toHex(r))), fastCounts);
+  }
+  expect(entries).toBe(50 + 67 + 84 + 1 + 20 + 300);
+  expect([...fastCounts].sort((a, b) => a[0] - b[0])).toEqual([...plainCounts].sort((a, b) => a[0] - b[0]));
+  expect(fastCounts.get(0xffffffff)).toBeDefined();
+  const wc = (item: number) => plainCounts.get(item) ?? 1;
+  const expected = plain.shortlist(wc, 10_000);
+  expect(expected.length).toBeGreaterThan(300);
+  expect(fast.shortlist(wc, 10_000)).toEqual(expected);
   // Upper-case hex (SQLite's hex()) and lower-case decode alike.
-  expect(Array.from(fromHex(toHex(rows[1]).toUpperCase()))).toEqual(Array.from(rows[1]));
-  expect(Array.from(decodePostingHex(9, [toHex(rows[1]).toUpperCase()], bpw, new Map()).items)).toEqual(Array.from(decodePostingRows(9, [rows[1]], bpw, new Map()).items));
+  const row = perWord.get(9)![0];
+  expect(Array.from(fromHex(toHex(row).toUpperCase()))).toEqual(Array.from(row));
 });
 
 it("WordCounts answers like a Map: dense range, growth, huge item numbers, unknown items", () => {
@@ -45,13 +64,14 @@ it("WordCounts answers like a Map: dense range, growth, huge item numbers, unkno
     map.set(item, wc);
   }
   for (const item of [...items, 7, 12345678]) expect(counts.get(item)).toBe(map.get(item));
-  // Decoding into WordCounts records the same counts as into a Map.
+  // Scoring into WordCounts records the same counts as into a Map.
   const row = new Uint8Array(3 * entryBytes(5));
   let o = 0;
   for (const [item, wc] of [[5, 300], [70000, 12], [0xfffffffe, 65535]] as const) o = writeEntry(row, o, item, wc, new Uint8Array(5).fill(wc & 0xff));
   const viaClass = new WordCounts();
   const viaMap = new Map<number, number>();
-  decodePostingHex(1, [toHex(row)], 5, viaClass);
-  decodePostingHex(1, [toHex(row)], 5, viaMap);
+  const query = { words: Uint32Array.of(1), residuals: new Uint8Array(5), bytesPerWord: 5 };
+  scoreHexRows(new ShortlistScorer(query), 1, [toHex(row)], viaClass);
+  scoreHexRows(new ShortlistScorer(query), 1, [toHex(row)], viaMap);
   for (const [item, wc] of viaMap) expect(viaClass.get(item)).toBe(wc);
 });
