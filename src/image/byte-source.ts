@@ -1,0 +1,68 @@
+/**
+ * An encoded image as it arrives: pieces of an upload part or a download body, read one at a time,
+ * so a decoder can work on a file that never exists whole (docs/images.md, "Streamed decoding").
+ * A whole buffer is a source of one piece.
+ */
+import { concatBytes } from "../bytes";
+
+export interface ByteSource {
+  /** The next piece (any length ≥ 1), or null at the end. Throws the transport's error (a 4xx ApiError). */
+  read(): Promise<Uint8Array | null>;
+}
+
+/** A buffer that is already whole, served as one piece. */
+export function bufferSource(bytes: Uint8Array): ByteSource {
+  let done = false;
+  return {
+    async read() {
+      if (done || bytes.length === 0) return null;
+      done = true;
+      return bytes;
+    },
+  };
+}
+
+/** `head` (already read from `rest`) first, then the rest of `rest`. */
+export function prependSource(head: Uint8Array, rest: ByteSource): ByteSource {
+  let pending: Uint8Array | null = head.length > 0 ? head : null;
+  return {
+    async read() {
+      if (pending) {
+        const piece = pending;
+        pending = null;
+        return piece;
+      }
+      return rest.read();
+    },
+  };
+}
+
+/** Every byte that is left, in one buffer (a single remaining piece is returned as it is, not copied). */
+export async function readAll(source: ByteSource): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  for (let piece = await source.read(); piece; piece = await source.read()) pieces.push(piece);
+  return pieces.length === 1 ? pieces[0] : concatBytes(pieces);
+}
+
+/** Reads and drops what is left (e.g. so an incremental hash sees every byte). */
+export async function drain(source: ByteSource): Promise<void> {
+  while (await source.read());
+}
+
+/** Pieces of at most `size` bytes (views, no copies). */
+export function splitPieces(source: ByteSource, size: number): ByteSource {
+  let piece: Uint8Array | null = null;
+  let at = 0;
+  return {
+    async read() {
+      while (!piece || at >= piece.length) {
+        piece = await source.read();
+        at = 0;
+        if (!piece) return null;
+      }
+      const out = piece.subarray(at, at + size);
+      at += out.length;
+      return out;
+    },
+  };
+}
