@@ -53,7 +53,8 @@ function decodeFailed(header: ImageHeader, cause: unknown): ImageError {
 /**
  * Checks the plan for `fit` against the limits (413 naming the reason and what would work), then
  * decodes at 1/denom. `header` comes from readImageHeader on `head` (already checked against the
- * source limits); `head` holds the file's first bytes and `source` the bytes after them. JPEG and PNG
+ * source limits); `head` holds the file's first bytes, at least through the header (a JPEG's SOS), and
+ * `source` the bytes after them. JPEG and PNG
  * are decoded from the pieces as they arrive; a WebP is read whole first (libwebp needs it so).
  */
 export async function decodeScaled(
