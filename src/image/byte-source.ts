@@ -3,10 +3,9 @@
  * so a decoder can work on a file that never exists whole (docs/images.md, "Streamed decoding").
  * A whole buffer is a source of one piece.
  */
-import { concatBytes } from "../bytes";
 
 export interface ByteSource {
-  /** The next piece (any length ≥ 1), or null at the end. Throws the transport's error (a 4xx ApiError). */
+  /** The next piece (possibly empty), or null at the end. Throws the transport's error (a 4xx ApiError). */
   read(): Promise<Uint8Array | null>;
 }
 
@@ -37,12 +36,24 @@ export function prependSource(head: Uint8Array, rest: ByteSource): ByteSource {
   };
 }
 
-/** Every byte that is left, in one buffer (a single remaining piece is returned as it is, not copied). */
+/**
+ * Every byte that is left, in one buffer. A single remaining piece is returned as it is; several are
+ * joined, each let go once copied, so the bytes never exist twice whole.
+ */
 export async function readAll(source: ByteSource): Promise<Uint8Array> {
   const pieces: Uint8Array[] = [];
   for (let piece = await source.read(); piece; piece = await source.read()) pieces.push(piece);
-  return pieces.length === 1 ? pieces[0] : concatBytes(pieces);
+  if (pieces.length === 1) return pieces[0];
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    out.set(pieces[i], at);
+    at += pieces[i].length;
+    pieces[i] = EMPTY;
+  }
+  return out;
 }
+const EMPTY = new Uint8Array(0);
 
 /** Reads and drops what is left (e.g. so an incremental hash sees every byte). */
 export async function drain(source: ByteSource): Promise<void> {

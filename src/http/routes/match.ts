@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { Bindings } from "../bindings";
 import type { Platform } from "../platform";
-import { readMatchRequest } from "../requests";
+import { readMatchRequest, type ImageSource } from "../requests";
+import { readAll } from "../../image/byte-source";
 import { toExtractionOptions, toMatchOptions } from "../options";
 import { extractPrepared, prepareImage } from "../../service/extract-image";
 import { matchFeatureSets } from "../../service/match-features";
@@ -23,9 +24,11 @@ export function matchRoutes(platform: Platform) {
     // One encoded file at a time: load and decode image 1, then image 2, and let each go (unless the
     // SVG embeds them) before the pyramids run.
     const originals: Uint8Array[] = [];
-    const prepare = async (load: () => Promise<Uint8Array>) => {
-      const bytes = await load();
-      if (format === "svg") originals.push(bytes);
+    const prepare = async (load: ImageSource) => {
+      const input = await load();
+      if (format !== "svg") return prepareImage(ctx, input, extraction);
+      const bytes = input instanceof Uint8Array ? input : await readAll(input);
+      originals.push(bytes);
       return prepareImage(ctx, bytes, extraction);
     };
     const p1 = await prepare(request.image1);

@@ -88,7 +88,9 @@ describe.skipIf(!haveShared)("/v1/match multipart as a stream", () => {
     expect(error(truncated)).toEqual({ status: 400, code: "invalid_request" });
     expect(truncated.body.error.message).toMatch(/closing boundary/);
 
+    // A real image (its header passes), then padding past the per-image limit: refused while it is read.
     const overImage = new Uint8Array(LIMITS.maxImageBytes + (4 << 20));
+    overImage.set(img2);
     const r1 = await match([options, file("image1", img1), file("image2", overImage)]);
     expect(error(r1)).toEqual({ status: 413, code: "payload_too_large" });
     expect(r1.pulled).toBeLessThan(r1.total); // refused while reading, not after
