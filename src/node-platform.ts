@@ -22,7 +22,7 @@ export async function nodeModelSource(weights: string): Promise<ModelSource> {
   return { kind: "directory", readFile: async (path) => new Uint8Array(await readFile(join(weights, path))) };
 }
 
-function nodeStreamHash(): StreamHash {
+export function nodeStreamHash(): StreamHash {
   const hash = createHash("sha256");
   return {
     update: async (piece) => void hash.update(piece),
