@@ -9,8 +9,8 @@ import type { ByteSource } from "../image/byte-source";
 
 export function decodeBase64Image(text: string, field: string): Uint8Array {
   const clean = text.replace(/^data:[^,]*;base64,/, "").replace(/\s+/g, "");
-  if (clean.length > Math.ceil((LIMITS.maxImageBytes * 4) / 3) + 4)
-    throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+  if (clean.length > Math.ceil((LIMITS.maxHeldImageBytes * 4) / 3) + 4)
+    throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxHeldImageBytes} bytes (base64 is held whole; send a URL or an upload for more)`);
   if (clean.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1)
     throw new ApiError("invalid_request", `${field}.base64 is not valid base64`);
   let binary: string;
@@ -77,7 +77,7 @@ interface OpenedUrl {
   close(): void;
 }
 
-async function openImageUrl(text: string, field: string, fetchImpl: typeof fetch): Promise<OpenedUrl> {
+async function openImageUrl(text: string, field: string, fetchImpl: typeof fetch, maxBytes: number): Promise<OpenedUrl> {
   let url = checkImageUrl(text, field);
   const deadline = Date.now() + LIMITS.urlTimeoutMs;
   for (let redirects = 0; ; redirects++) {
@@ -103,9 +103,9 @@ async function openImageUrl(text: string, field: string, fetchImpl: typeof fetch
         throw new ApiError("image_fetch_failed", `${field}.url answered HTTP ${res.status}`);
       }
       const declared = Number(res.headers.get("content-length") ?? "0");
-      if (declared > LIMITS.maxImageBytes) {
+      if (declared > maxBytes) {
         await res.body.cancel();
-        throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${LIMITS.maxImageBytes}`);
+        throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${maxBytes}`);
       }
       return {
         body: res.body,
@@ -123,11 +123,11 @@ async function openImageUrl(text: string, field: string, fetchImpl: typeof fetch
   }
 }
 
-/** An image URL downloaded whole, into one buffer of the declared length (/v1/features). */
+/** An image URL downloaded whole, into one buffer of the declared length (retrieval inputs, ingest). */
 export async function fetchImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
-  const opened = await openImageUrl(text, field, fetchImpl);
+  const opened = await openImageUrl(text, field, fetchImpl, LIMITS.maxHeldImageBytes);
   try {
-    return await readLimited(opened.body, LIMITS.maxImageBytes, field, opened.declared);
+    return await readLimited(opened.body, LIMITS.maxHeldImageBytes, field, opened.declared);
   } catch (error) {
     throw opened.failure(error);
   } finally {
@@ -136,11 +136,11 @@ export async function fetchImageUrl(text: string, field: string, fetchImpl: type
 }
 
 /**
- * An image URL as a stream of pieces (/v1/match): the decoder reads the body as it arrives, so the
- * download never exists whole. Over LIMITS.maxImageBytes: 413 while reading.
+ * An image URL as a stream of pieces (/v1/match, /v1/features): the decoder reads the body as it
+ * arrives, so the download never exists whole. Over LIMITS.maxImageBytes: 413 while reading.
  */
 export async function streamImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<ByteSource> {
-  const opened = await openImageUrl(text, field, fetchImpl);
+  const opened = await openImageUrl(text, field, fetchImpl, LIMITS.maxImageBytes);
   const reader = opened.body.getReader();
   let total = 0;
   let done = false;
@@ -181,7 +181,7 @@ export async function multipartFile(form: FormData, field: string): Promise<Uint
   if (values.length > 1) throw new ApiError("invalid_request", `multipart field "${field}" appears ${values.length} times`);
   const value = values[0];
   if (typeof value === "string") throw new ApiError("invalid_request", `multipart field "${field}" must be a file, not text`);
-  if (value.size > LIMITS.maxImageBytes) throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+  if (value.size > LIMITS.maxHeldImageBytes) throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxHeldImageBytes} bytes`);
   return new Uint8Array(await value.arrayBuffer());
 }
 

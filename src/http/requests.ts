@@ -6,7 +6,7 @@ import type { HonoRequest } from "hono";
 import { ApiError } from "./errors";
 import { parseJson, validate } from "./validate";
 import { bodyKind, readForm, readJson } from "./request-body";
-import { checkImageUrl, decodeBase64Image, fetchImageUrl, multipartFile, multipartText, streamImageUrl } from "./image-input";
+import { checkImageUrl, decodeBase64Image, multipartFile, multipartText, streamImageUrl } from "./image-input";
 import type { ByteSource } from "../image/byte-source";
 import {
   ExtractOptionsSchema,
@@ -30,8 +30,9 @@ function optionsFromField<S extends z.ZodTypeAny>(schema: S, text: string | unde
   return validate(schema, parseJson(text, 'multipart field "options"'), "invalid_options", "options");
 }
 
-async function imageBytes(input: { url: string } | { base64: string }, field: string): Promise<Uint8Array> {
-  return "url" in input ? fetchImageUrl(input.url, field) : decodeBase64Image(input.base64, field);
+/** A URL is streamed into the decoder; base64 is whole already. */
+async function imageInput(input: { url: string } | { base64: string }, field: string): Promise<Uint8Array | ByteSource> {
+  return "url" in input ? streamImageUrl(input.url, field) : decodeBase64Image(input.base64, field);
 }
 
 /** Separates option errors (400 invalid_options) from structural ones (400 invalid_request). */
@@ -151,19 +152,18 @@ export async function readMatchRequest(req: HonoRequest): Promise<{ image1: Imag
   if (bodyKind(req, ["multipart", "json"]) === "multipart") return readMatchMultipart(req);
   const body = validateBody(MatchJsonBodySchema, await readJson(req), MatchOptionsSchema);
   for (const [input, field] of [[body.image1, "image1"], [body.image2, "image2"]] as const) if ("url" in input) checkImageUrl(input.url, field);
-  const load = (input: { url: string } | { base64: string }, field: string): ImageSource => async () =>
-    "url" in input ? streamImageUrl(input.url, field) : decodeBase64Image(input.base64, field);
+  const load = (input: { url: string } | { base64: string }, field: string): ImageSource => () => imageInput(input, field);
   return { image1: load(body.image1, "image1"), image2: load(body.image2, "image2"), options: body.options ?? {} };
 }
 
-export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array; options: ExtractOptionsInput }> {
+export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array | ByteSource; options: ExtractOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") {
     const form = await readForm(req);
     const options = optionsFromField(ExtractOptionsSchema, multipartText(form, "options"));
     return { image: await multipartFile(form, "image"), options };
   }
   const body = validateBody(FeaturesJsonBodySchema, await readJson(req), ExtractOptionsSchema);
-  return { image: await imageBytes(body.image, "image"), options: body.options ?? {} };
+  return { image: await imageInput(body.image, "image"), options: body.options ?? {} };
 }
 
 const featureLimits = { maxFeatures: LIMITS.maxVerifyFeatures, maxDim: LIMITS.maxDescriptorDim };

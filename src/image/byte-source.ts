@@ -37,12 +37,18 @@ export function prependSource(head: Uint8Array, rest: ByteSource): ByteSource {
 }
 
 /**
- * Every byte that is left, in one buffer. A single remaining piece is returned as it is; several are
- * joined, each let go once copied, so the bytes never exist twice whole.
+ * Every byte that is left, in one buffer (`tooLarge()` is thrown beyond `maxBytes`). A single
+ * remaining piece is returned as it is; several are joined, each let go once copied, so the bytes
+ * never exist twice whole.
  */
-export async function readAll(source: ByteSource): Promise<Uint8Array> {
+export async function readAll(source: ByteSource, maxBytes = Infinity, tooLarge?: () => Error): Promise<Uint8Array> {
   const pieces: Uint8Array[] = [];
-  for (let piece = await source.read(); piece; piece = await source.read()) pieces.push(piece);
+  let total = 0;
+  for (let piece = await source.read(); piece; piece = await source.read()) {
+    total += piece.length;
+    if (total > maxBytes) throw tooLarge ? tooLarge() : new Error(`more than ${maxBytes} bytes`);
+    pieces.push(piece);
+  }
   if (pieces.length === 1) return pieces[0];
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
   let at = 0;

@@ -8,7 +8,7 @@ import { fitImage, type Fit, type FittedImage } from "./fit";
 import { readImageHeader } from "./header";
 import type { ImageLimits } from "./limits";
 import { applyOrientation } from "./orientation";
-import { decodeScaled, type ScaledDecodeLimits } from "./scaled";
+import { decodeScaled, heldTooLarge, type ScaledDecodeLimits } from "./scaled";
 import type { ImageType } from "./sniff";
 
 export interface DecodeFitLimits extends ImageLimits, ScaledDecodeLimits {
@@ -72,7 +72,7 @@ export async function decodeAndFitSource(source: ByteSource, fit: Fit, modules: 
   const { header, head } = await readHeaderFrom(source);
   checkImageLimits(header, limits);
   if (header.width * header.height <= limits.maxExactPixels) {
-    const bytes = await readAll(prependSource(head, source));
+    const bytes = await readAll(prependSource(head, source), limits.maxHeldBytes, () => heldTooLarge(header, limits.maxHeldBytes));
     const decoded = await decodeImage(bytes, modules, { maxPixels: limits.maxExactPixels, maxSide: limits.maxSide });
     return {
       fitted: fitImage(decoded.pixels, fit),

@@ -57,6 +57,7 @@ export const IMAGE_LIMITS = {
   maxDecodedPixels: LIMITS.maxDecodedPixels,
   maxProgressiveCoefficientBytes: LIMITS.maxProgressiveCoefficientBytes,
   maxFullSizePixels: LIMITS.maxFullSizePixels,
+  maxHeldBytes: LIMITS.maxHeldImageBytes,
 };
 
 /**
@@ -149,6 +150,6 @@ export async function extractPrepared(ctx: ServiceContext, prepared: PreparedIma
   });
 }
 
-export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<ImageExtraction> {
-  return extractPrepared(ctx, await prepareImage(ctx, bytes, options), options);
+export async function extractImage(ctx: ServiceContext, input: Uint8Array | ByteSource, options: ImageExtractionOptions): Promise<ImageExtraction> {
+  return extractPrepared(ctx, await prepareImage(ctx, input, options), options);
 }

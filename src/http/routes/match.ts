@@ -10,6 +10,7 @@ import { renderMatchSvg } from "../render-svg";
 import { sniffImageType } from "../../image/sniff";
 import { serverTiming } from "../server-timing";
 import { ApiError } from "../errors";
+import { LIMITS } from "../../service/limits";
 
 const MIME = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" } as const;
 
@@ -27,7 +28,9 @@ export function matchRoutes(platform: Platform) {
     const prepare = async (load: ImageSource) => {
       const input = await load();
       if (format !== "svg") return prepareImage(ctx, input, extraction);
-      const bytes = input instanceof Uint8Array ? input : await readAll(input);
+      // The SVG embeds the originals: they are held whole.
+      const tooLarge = () => new ApiError("payload_too_large", `format=svg embeds the images, so each must be at most ${LIMITS.maxHeldImageBytes} bytes; use format=json for larger ones`);
+      const bytes = input instanceof Uint8Array ? input : await readAll(input, LIMITS.maxHeldImageBytes, tooLarge);
       originals.push(bytes);
       return prepareImage(ctx, bytes, extraction);
     };
