@@ -58,6 +58,7 @@ export const IMAGE_LIMITS = {
   maxProgressiveCoefficientBytes: LIMITS.maxProgressiveCoefficientBytes,
   maxFullSizePixels: LIMITS.maxFullSizePixels,
   maxHeldBytes: LIMITS.maxHeldImageBytes,
+  maxWebpBytes: LIMITS.maxWebpBytes,
 };
 
 /**

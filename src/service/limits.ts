@@ -34,6 +34,12 @@ export const LIMITS = {
    */
   maxHeldImageBytes: 12 * 1024 * 1024,
   /**
+   * A WebP above 1 MP: held whole in JS and copied into libwebp's memory, ≈ 2 MiB of peak per MiB of
+   * file. In a warm isolate two 12 MP WebPs of 5.0 MiB peak at 114.5 MiB, of 7.3 MiB at 119.2 MiB
+   * (by URL; 118.5 as an upload): 7.5 MiB keeps two within 120 MiB (docs/BENCHMARKS.md, "Streamed decoding").
+   */
+  maxWebpBytes: 7.5 * 1024 * 1024,
+  /**
    * Images up to this size take the exact path: full decode, then the Pillow-equal fit. The decode
    * happens while the tfjs heap already holds the model (86.3 MiB): a full decode costs ≈ 17 MiB per
    * megapixel (codec wasm memory + RGBA/RGB copies), and 1 MP keeps a tutorial /v1/match at ≈ 116 MiB

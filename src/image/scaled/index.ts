@@ -24,13 +24,15 @@ export interface ScaledDecodeLimits {
   maxProgressiveCoefficientBytes: number;
   /** Lossless WebP and Adam7 PNG/alpha planes: stored pixels, for decoders that hold the full size. */
   maxFullSizePixels: number;
-  /** Files that must be read whole before decoding (WebP; ≤ 1 MP images on the exact path): at most this many bytes. */
+  /** Files that must be read whole before decoding (≤ 1 MP images on the exact path): at most this many bytes. */
   maxHeldBytes: number;
+  /** A WebP above 1 MP (read whole, then copied into libwebp's memory): at most this many bytes. */
+  maxWebpBytes: number;
 }
 
 /** 413 for a file over `maxHeldBytes` that must be read whole. */
 export function heldTooLarge(header: ImageHeader, maxBytes: number): ImageError {
-  const why = header.type === "webp" ? "a WebP is decoded from one buffer" : "an image of up to 1 MP is decoded from one buffer";
+  const why = header.type === "webp" ? "a WebP is decoded from one buffer (held twice: in JS and in libwebp's memory)" : "an image of up to 1 MP is decoded from one buffer";
   return tooLarge(`${why}, and this file is larger than the ${maxBytes} bytes that fit. Send it as JPEG or PNG, or smaller.`);
 }
 
@@ -114,7 +116,7 @@ export async function decodeScaled(
       if (serious.length > 0) throw new Error(`corrupt JPEG data: ${serious.join("; ")}`);
       pixels = decoded.pixels;
     } else if (header.type === "webp") {
-      const bytes = await readAll(prependSource(head, rest), limits.maxHeldBytes, () => heldTooLarge(header, limits.maxHeldBytes));
+      const bytes = await readAll(prependSource(head, rest), limits.maxWebpBytes, () => heldTooLarge(header, limits.maxWebpBytes));
       const info = readWebpInfo(bytes);
       if (info.animated) throw new Error("animated WebP is not supported");
       if ((info.lossless || info.alpha) && stored > limits.maxFullSizePixels) {

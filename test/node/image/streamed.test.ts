@@ -13,7 +13,7 @@ import { bufferSource, type ByteSource } from "../../../src/image/byte-source";
 import { IMAGE_LIMITS } from "../../../src/service/extract-image";
 import { scene } from "../../shared/synthetic-images";
 import { upscaleToRgba } from "../../shared/large-images";
-import { rng, toCameraJpeg, toPng, withExifOrientation } from "./fixtures";
+import { rng, toCameraJpeg, toPng, toWebp, withExifOrientation } from "./fixtures";
 
 /** `bytes` in pieces of random sizes; after `failAfter` bytes it throws `error` instead. */
 function piecewise(bytes: Uint8Array, seed: number, failAfter = Infinity, error: unknown = null): ByteSource {
@@ -108,6 +108,15 @@ describe("a stream that breaks is a 4xx, never a half answer", () => {
     await expect(decodeAndFitSource(piecewise(png.subarray(0, png.length - 100), 9), 256, modules, IMAGE_LIMITS)).rejects.toMatchObject({ code: "image_decode_failed", status: 400 });
     const ok = await decodeAndFitSource(piecewise(jpeg, 10), 256, modules, IMAGE_LIMITS);
     expect(ok.denom).toBe(4);
+  }, 120_000);
+
+  it("a WebP above 1 MP is read whole: over maxWebpBytes it is 413 image_too_large naming why, at its bound it decodes", async () => {
+    const webp = await toWebp(upscaleToRgba(image, 1600, 1200, 6), false);
+    const refused = decodeAndFitSource(piecewise(webp, 14), 256, modules, { ...IMAGE_LIMITS, maxWebpBytes: webp.length - 1 });
+    await expect(refused).rejects.toMatchObject({ code: "image_too_large", status: 413 });
+    await expect(refused).rejects.toThrow(/WebP is decoded from one buffer/);
+    const ok = await decodeAndFitSource(piecewise(webp, 15), 256, modules, { ...IMAGE_LIMITS, maxWebpBytes: webp.length });
+    expect(ok.denom).toBe(2);
   }, 120_000);
 
   it("the transport's own error (a 413 mid-body, a cut body) is passed on unchanged, from the JPEG and the PNG decoder", async () => {
