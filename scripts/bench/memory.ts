@@ -60,7 +60,7 @@ interface ChildConfig {
   fit: 256 | "none" | { maxSide: number };
   scales: number[] | null;
   ignoreLevelLimit: boolean;
-  /** Lift maxImageBytes (URL downloads), to measure what larger files would cost; the body limit is fixed when the app loads. */
+  /** Lift the byte limits (per image, held, WebP, match upload), to measure what larger files would cost; other routes' body limit is fixed when the app loads. */
   ignoreByteLimits: boolean;
   /** Serve one tutorial /v1/match first (stage "warm-up"), so the measured request meets a warm isolate. */
   warm: boolean;
@@ -350,7 +350,12 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
   const { LIMITS } = await import("../../src/service/limits");
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
-  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxMatchUploadBytes: 130 * 2 ** 20, maxBodyBytes: 130 * 2 ** 20 });
+  if (config.ignoreByteLimits) {
+    Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxHeldImageBytes: 64 * 2 ** 20, maxWebpBytes: 64 * 2 ** 20, maxMatchUploadBytes: 130 * 2 ** 20, maxBodyBytes: 130 * 2 ** 20 });
+    // The image layer's copy of the limits was taken when extract-image.ts loaded.
+    const { IMAGE_LIMITS } = await import("../../src/service/extract-image");
+    Object.assign(IMAGE_LIMITS, { maxHeldBytes: LIMITS.maxHeldImageBytes, maxWebpBytes: LIMITS.maxWebpBytes });
+  }
   // The GC-forcing sampler slows a loopback download far below network speed: no time limit here.
   (LIMITS as { urlTimeoutMs: number }).urlTimeoutMs = 10 * 60_000;
 
