@@ -9,6 +9,8 @@ import { parseSyntheticSpec } from "./delf/synthetic";
 import { MemoryFeatureCache } from "./service/feature-cache";
 import { SerialQueue } from "./service/serial-queue";
 import type { ServiceContext } from "./service/context";
+import type { StreamHash } from "./service/stream-hash";
+import { createHash } from "node:crypto";
 import type { Platform } from "./http/platform";
 
 /** `synthetic:<seed>` or a model directory path. */
@@ -20,6 +22,14 @@ export async function nodeModelSource(weights: string): Promise<ModelSource> {
   return { kind: "directory", readFile: async (path) => new Uint8Array(await readFile(join(weights, path))) };
 }
 
+export function nodeStreamHash(): StreamHash {
+  const hash = createHash("sha256");
+  return {
+    update: async (piece) => void hash.update(piece),
+    hex: async () => hash.digest("hex"),
+  };
+}
+
 export async function createNodeContext(weights: string): Promise<ServiceContext> {
   const { modules, kernels } = await startRuntime(await loadNodeWasmModules());
   return {
@@ -28,6 +38,7 @@ export async function createNodeContext(weights: string): Promise<ServiceContext
     models: new ModelProvider(() => nodeModelSource(weights)),
     cache: new MemoryFeatureCache(),
     queue: new SerialQueue(),
+    streamHash: nodeStreamHash,
   };
 }
 

@@ -9,6 +9,7 @@ import { parseSyntheticSpec } from "./delf/synthetic";
 import { WorkersFeatureCache } from "./service/feature-cache";
 import { SerialQueue } from "./service/serial-queue";
 import type { ServiceContext } from "./service/context";
+import { digestStreamHash } from "./service/stream-hash";
 import type { Bindings } from "./http/bindings";
 import type { Platform } from "./http/platform";
 import { CodebookError, parseCodebook, type Codebook } from "./retrieval/core";
@@ -77,6 +78,7 @@ export function workerPlatform(): Platform {
           models: new ModelProvider(() => workerModelSource(env)),
           cache: new WorkersFeatureCache((caches as unknown as { default: Cache }).default),
           queue: new SerialQueue(),
+          streamHash: digestStreamHash,
         };
       })();
       context.catch(() => {

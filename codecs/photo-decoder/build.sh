@@ -30,7 +30,7 @@ emcc -O2 -flto -o "$HERE/photo-decoder.wasm" \
   "$HERE/photo_decoder.c" jpeg-build/libjpeg.a $WEBP_SOURCES \
   --no-entry -sSTANDALONE_WASM=1 -sERROR_ON_UNDEFINED_SYMBOLS=0 -sFILESYSTEM=0 \
   -sINITIAL_MEMORY=1MB -sTOTAL_STACK=128KB -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=64MB \
-  -sEXPORTED_FUNCTIONS=_jpeg_decode,_webp_decode,_result_width,_result_height,_result_rgb,_alloc
+  -sEXPORTED_FUNCTIONS=_jpeg_begin,_jpeg_input_space,_jpeg_input_commit,_jpeg_input_end,_jpeg_step,_webp_decode,_result_width,_result_height,_result_rgb,_alloc
 
 cd "$HERE"
 node -e '

@@ -5,8 +5,9 @@
  * error paths: libjpeg's error_exit calls the imported `fail`, which throws a JS exception through
  * the wasm stack (no setjmp/longjmp needed). Output is packed RGB, 3 bytes per pixel.
  *
- * JPEG input is PULLED from JS in 64 KiB pieces through the imported `read_input`, so the encoded
- * file is never copied into this memory. WebP input is copied in whole (libwebp needs it in memory).
+ * JPEG input is PUSHED by JS piece by piece as it arrives, and libjpeg suspends between pieces
+ * (jpeg_step), so the encoded file never exists whole, here or in JS. WebP input is copied in whole
+ * (libwebp needs it in memory).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +22,6 @@
 #define IMPORT(name) __attribute__((import_module("env"), import_name(#name)))
 #define EXPORT __attribute__((visibility("default"), used))
 
-/** Copies up to `len` bytes of the encoded file into `buf`; returns how many (0 = end of file). */
-IMPORT(read_input) extern int read_input(uint8_t *buf, int len);
 /** Throws a JS exception carrying the message; never returns. */
 IMPORT(fail) extern void fail(const char *message) __attribute__((noreturn));
 /** Reports a libjpeg warning (corrupt data that libjpeg would otherwise paper over). */
@@ -41,35 +40,39 @@ EXPORT void *alloc(size_t size) { return malloc(size); }
 
 /* ------------------------------------------------------------------ JPEG */
 
-#define INPUT_CHUNK 65536
-
-struct pull_source {
-  struct jpeg_source_mgr pub;
-  JOCTET buffer[INPUT_CHUNK];
-};
+/*
+ * The encoded file is PUSHED by JS piece by piece as it arrives (an upload part, a download), and
+ * libjpeg runs with a suspending data source: when it needs bytes that have not come yet,
+ * fill_input_buffer returns FALSE, libjpeg backs up to the start of the current marker or MCU and
+ * returns "suspended" from jpeg_step, and JS pushes the next piece. Only the bytes not yet consumed
+ * (at most one marker segment or MCU, plus the newest piece) are held here.
+ */
+static struct {
+  JOCTET *data;
+  size_t capacity;
+  long skip; /* bytes still to drop (skip_input_data past the end of what has come) */
+  int ended; /* JS has no more bytes */
+} input;
 
 static void init_source(j_decompress_ptr cinfo) { (void)cinfo; }
 
 static boolean fill_input_buffer(j_decompress_ptr cinfo) {
   static const JOCTET fake_eoi[2] = {0xFF, JPEG_EOI};
-  struct pull_source *src = (struct pull_source *)cinfo->src;
-  int n = read_input(src->buffer, INPUT_CHUNK);
-  if (n <= 0) {
-    WARNMS(cinfo, JWRN_JPEG_EOF); /* as jdatasrc.c: warn, then insert an EOI */
-    src->pub.next_input_byte = fake_eoi;
-    src->pub.bytes_in_buffer = 2;
-    return TRUE;
-  }
-  src->pub.next_input_byte = src->buffer;
-  src->pub.bytes_in_buffer = (size_t)n;
+  if (!input.ended) return FALSE; /* suspend: JS pushes more */
+  WARNMS(cinfo, JWRN_JPEG_EOF);   /* as jdatasrc.c: warn, then insert an EOI */
+  cinfo->src->next_input_byte = fake_eoi;
+  cinfo->src->bytes_in_buffer = 2;
   return TRUE;
 }
 
 static void skip_input_data(j_decompress_ptr cinfo, long num_bytes) {
   struct jpeg_source_mgr *src = cinfo->src;
-  while (num_bytes > (long)src->bytes_in_buffer) {
-    num_bytes -= (long)src->bytes_in_buffer;
-    (void)fill_input_buffer(cinfo);
+  if (num_bytes <= 0) return;
+  if (num_bytes > (long)src->bytes_in_buffer) {
+    input.skip += num_bytes - (long)src->bytes_in_buffer;
+    src->next_input_byte += src->bytes_in_buffer;
+    src->bytes_in_buffer = 0;
+    return;
   }
   src->next_input_byte += num_bytes;
   src->bytes_in_buffer -= (size_t)num_bytes;
@@ -92,54 +95,110 @@ static void emit_message(j_common_ptr cinfo, int msg_level) {
   report_warning(message);
 }
 
+static struct jpeg_decompress_struct cinfo;
+static struct jpeg_error_mgr jerr;
+static struct jpeg_source_mgr source;
+static int stage;
+static int budget_pixels;
+static unsigned int scale_denom;
+
 /**
- * Decodes the JPEG that read_input serves at 1/denom scale (denom 1, 2, 4 or 8: libjpeg's scaled
- * IDCT), to RGB. `max_memory` caps libjpeg's own allocations (coefficient buffers of progressive
- * files included): above it libjpeg fails ("backing store not supported") instead of growing.
- * `max_pixels` bounds the output. Returns 0; the image is read with result_*().
+ * Starts decoding a JPEG at 1/denom scale (denom 1, 2, 4 or 8: libjpeg's scaled IDCT), to RGB.
+ * `max_memory` caps libjpeg's own allocations (coefficient buffers of progressive files included):
+ * above it libjpeg fails ("backing store not supported") instead of growing. `max_pixels` bounds
+ * the output. Then: jpeg_input_space/jpeg_input_commit (or jpeg_input_end) and jpeg_step.
  */
-EXPORT int jpeg_decode(int denom, long max_memory, int max_pixels) {
-  static struct jpeg_decompress_struct cinfo;
-  static struct jpeg_error_mgr jerr;
+EXPORT void jpeg_begin(int denom, long max_memory, int max_pixels) {
   cinfo.err = jpeg_std_error(&jerr);
   jerr.error_exit = error_exit;
   jerr.emit_message = emit_message;
   jpeg_create_decompress(&cinfo);
   cinfo.mem->max_memory_to_use = max_memory;
+  source.init_source = init_source;
+  source.fill_input_buffer = fill_input_buffer;
+  source.skip_input_data = skip_input_data;
+  source.resync_to_restart = jpeg_resync_to_restart;
+  source.term_source = term_source;
+  source.bytes_in_buffer = 0;
+  source.next_input_byte = NULL;
+  cinfo.src = &source;
+  scale_denom = (unsigned int)denom; /* set after jpeg_read_header, which resets it */
+  budget_pixels = max_pixels;
+  stage = 0;
+}
 
-  struct pull_source *src = (struct pull_source *)(*cinfo.mem->alloc_small)(
-      (j_common_ptr)&cinfo, JPOOL_PERMANENT, sizeof(struct pull_source));
-  src->pub.init_source = init_source;
-  src->pub.fill_input_buffer = fill_input_buffer;
-  src->pub.skip_input_data = skip_input_data;
-  src->pub.resync_to_restart = jpeg_resync_to_restart;
-  src->pub.term_source = term_source;
-  src->pub.bytes_in_buffer = 0;
-  src->pub.next_input_byte = NULL;
-  cinfo.src = &src->pub;
-
-  jpeg_read_header(&cinfo, TRUE);
-  cinfo.out_color_space = JCS_RGB;
-  cinfo.scale_num = 1;
-  cinfo.scale_denom = (unsigned int)denom;
-  jpeg_calc_output_dimensions(&cinfo);
-  if ((double)cinfo.output_width * cinfo.output_height > (double)max_pixels) fail("scaled JPEG is larger than the decode budget");
-  jpeg_start_decompress(&cinfo);
-  if (cinfo.output_components != 3) fail("JPEG did not convert to RGB");
-
-  size_t stride = (size_t)cinfo.output_width * 3;
-  uint8_t *rgb = malloc(stride * cinfo.output_height);
-  if (!rgb) fail("out of memory for the scaled JPEG");
-  while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = rgb + stride * cinfo.output_scanline;
-    jpeg_read_scanlines(&cinfo, &row, 1);
+/**
+ * Room for `size` more bytes after those libjpeg has not consumed yet (moved to the front first);
+ * JS writes the next piece there, then calls jpeg_input_commit. 0 when out of memory.
+ */
+EXPORT JOCTET *jpeg_input_space(size_t size) {
+  size_t kept = source.bytes_in_buffer;
+  if (kept > 0 && source.next_input_byte != input.data) memmove(input.data, source.next_input_byte, kept);
+  if (kept + size > input.capacity) {
+    size_t capacity = (kept + size) * 2;
+    JOCTET *grown = realloc(input.data, capacity);
+    if (!grown) return 0;
+    input.data = grown;
+    input.capacity = capacity;
   }
-  jpeg_finish_decompress(&cinfo);
-  result.width = (int)cinfo.output_width;
-  result.height = (int)cinfo.output_height;
-  result.rgb = rgb;
-  jpeg_destroy_decompress(&cinfo);
-  return 0;
+  source.next_input_byte = input.data;
+  return input.data + kept;
+}
+
+/** `size` bytes were written at jpeg_input_space's pointer (a pending skip drops the first ones). */
+EXPORT void jpeg_input_commit(size_t size) {
+  size_t dropped = input.skip < (long)size ? (size_t)input.skip : size;
+  input.skip -= (long)dropped;
+  if (source.bytes_in_buffer == 0) source.next_input_byte = input.data + dropped;
+  source.bytes_in_buffer += size - dropped;
+}
+
+/** The file has no more bytes: libjpeg gets a warning and a fake EOI if it wants more. */
+EXPORT void jpeg_input_end(void) { input.ended = 1; }
+
+/**
+ * Runs the decoder as far as the pushed bytes go. Returns 0 when it needs more input, 1 when the
+ * image is decoded (read it with result_*()).
+ */
+EXPORT int jpeg_step(void) {
+  switch (stage) {
+  case 0:
+    if (jpeg_read_header(&cinfo, TRUE) == JPEG_SUSPENDED) return 0;
+    cinfo.out_color_space = JCS_RGB;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = scale_denom;
+    jpeg_calc_output_dimensions(&cinfo);
+    if ((double)cinfo.output_width * cinfo.output_height > (double)budget_pixels) fail("scaled JPEG is larger than the decode budget");
+    stage = 1;
+    /* fall through */
+  case 1: {
+    if (!jpeg_start_decompress(&cinfo)) return 0;
+    if (cinfo.output_components != 3) fail("JPEG did not convert to RGB");
+    size_t size = (size_t)cinfo.output_width * 3 * cinfo.output_height;
+    result.rgb = malloc(size);
+    if (!result.rgb) fail("out of memory for the scaled JPEG");
+    stage = 2;
+  }
+    /* fall through */
+  case 2: {
+    size_t stride = (size_t)cinfo.output_width * 3;
+    while (cinfo.output_scanline < cinfo.output_height) {
+      JSAMPROW row = result.rgb + stride * cinfo.output_scanline;
+      if (jpeg_read_scanlines(&cinfo, &row, 1) == 0) return 0;
+    }
+    stage = 3;
+  }
+    /* fall through */
+  case 3:
+    if (!jpeg_finish_decompress(&cinfo)) return 0;
+    result.width = (int)cinfo.output_width;
+    result.height = (int)cinfo.output_height;
+    jpeg_destroy_decompress(&cinfo);
+    stage = 4;
+    /* fall through */
+  default:
+    return 1;
+  }
 }
 
 /* ------------------------------------------------------------------ WebP */

@@ -11,7 +11,9 @@
  * inside the child so sizes above it can be measured; --ignore-byte-limits lifts maxImageBytes the
  * same way (for --input url; the body limit is fixed when the app loads). --input url serves the two files from a loopback HTTP server in the child
  * (streamed from disk) and sends JSON {"url"} inputs; the default multipart body is streamed from disk
- * too, so the client never holds the files.
+ * too, so the client never holds the files. --warm serves the tutorial pair first (stage "warm-up"),
+ * so the measured request meets a warm isolate whose tfjs heap has already grown to its pyramid size:
+ * compare stages.request.totalMiB.
  *
  * What is measured (MiB = 2^20 bytes):
  * - peakWasmHeapMiB: the largest tfjs wasm `memory.buffer.byteLength` seen (it only grows).
@@ -47,7 +49,7 @@ const SHARED = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const DEFAULT_IMAGES = [join(SHARED, "pairs/graf/img1.png"), join(SHARED, "pairs/graf/img2.png")];
 const USAGE =
   "usage: bench -- memory [--json] [--weights DIR] [--image1 P] [--image2 P] [--fit 256|none|N[,N...]] " +
-  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--ignore-byte-limits] [--live-every N] [--input multipart|multipart-options-last|url]\n";
+  "[--scales tutorial|a,b,c] [--ignore-level-limit] [--ignore-byte-limits] [--warm] [--live-every N] [--input multipart|multipart-options-last|url]\n";
 
 /** One measurement, passed to the child as JSON. */
 interface ChildConfig {
@@ -58,8 +60,10 @@ interface ChildConfig {
   fit: 256 | "none" | { maxSide: number };
   scales: number[] | null;
   ignoreLevelLimit: boolean;
-  /** Lift maxImageBytes (URL downloads), to measure what larger files would cost; the body limit is fixed when the app loads. */
+  /** Lift the byte limits (per image, held, WebP, match upload), to measure what larger files would cost; other routes' body limit is fixed when the app loads. */
   ignoreByteLimits: boolean;
+  /** Serve one tutorial /v1/match first (stage "warm-up"), so the measured request meets a warm isolate. */
+  warm: boolean;
   /** Force GC and take a live sample at every n-th tfjs malloc. */
   liveEvery: number;
   /** How the images travel: a multipart upload, or JSON {"url"} served by a local HTTP server. */
@@ -160,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
         scales: { type: "string", default: "tutorial" },
         "ignore-level-limit": { type: "boolean" },
         "ignore-byte-limits": { type: "boolean" },
+        warm: { type: "boolean" },
         "live-every": { type: "string", default: "4" },
         input: { type: "string", default: "multipart" },
       },
@@ -194,6 +199,7 @@ export async function run(argv: string[]): Promise<number> {
       scales,
       ignoreLevelLimit: Boolean(values["ignore-level-limit"]),
       ignoreByteLimits: Boolean(values["ignore-byte-limits"]),
+      warm: Boolean(values.warm),
       liveEvery,
       input: values.input,
     });
@@ -344,7 +350,12 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   const { tfjsWasmModule } = await import("../../src/runtime/tfjs");
   const { LIMITS } = await import("../../src/service/limits");
   if (config.ignoreLevelLimit) (LIMITS as { maxLevelPixels: number }).maxLevelPixels = Number.MAX_SAFE_INTEGER;
-  if (config.ignoreByteLimits) Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxMatchUploadBytes: 130 * 2 ** 20, maxBodyBytes: 130 * 2 ** 20 });
+  if (config.ignoreByteLimits) {
+    Object.assign(LIMITS, { maxImageBytes: 64 * 2 ** 20, maxHeldImageBytes: 64 * 2 ** 20, maxWebpBytes: 64 * 2 ** 20, maxMatchUploadBytes: 130 * 2 ** 20, maxBodyBytes: 130 * 2 ** 20 });
+    // The image layer's copy of the limits was taken when extract-image.ts loaded.
+    const { IMAGE_LIMITS } = await import("../../src/service/extract-image");
+    Object.assign(IMAGE_LIMITS, { maxHeldBytes: LIMITS.maxHeldImageBytes, maxWebpBytes: LIMITS.maxWebpBytes });
+  }
   // The GC-forcing sampler slows a loopback download far below network speed: no time limit here.
   (LIMITS as { urlTimeoutMs: number }).urlTimeoutMs = 10 * 60_000;
 
@@ -382,8 +393,20 @@ async function child(config: ChildConfig): Promise<MemoryResult> {
   sampler.sample(true);
   const heapAfterModel = sampler.wasmBytes().tfjs;
 
-  sampler.stage = "request";
   const app = createApp({ context: () => Promise.resolve(context) } as never);
+  if (config.warm) {
+    // A warm isolate: the tfjs heap has grown to its pyramid size (it never shrinks) before the
+    // measured request decodes anything. The stage's own peak is reported apart (stages["warm-up"]).
+    sampler.stage = "warm-up";
+    const warmUp = await streamedMultipart({ image1: DEFAULT_IMAGES[0], image2: DEFAULT_IMAGES[1] }, JSON.stringify({ fit: 256 }), false);
+    const res = await app.request(
+      new Request("http://localhost/v1/match", { method: "POST", body: warmUp.body, headers: { "content-type": warmUp.contentType }, duplex: "half" } as RequestInit),
+    );
+    if (res.status !== 200) throw new Error(`warm-up request answered ${res.status}`);
+    await res.arrayBuffer();
+    sampler.sample(true);
+  }
+  sampler.stage = "request";
   const options: Record<string, unknown> = { fit: config.fit };
   if (config.scales) options.scales = config.scales;
   // The client side must not count: the files are streamed from disk (multipart body or HTTP server),

@@ -5,11 +5,12 @@
 import { ApiError } from "./errors";
 import { LIMITS } from "../service/limits";
 import { concatBytes } from "../bytes";
+import type { ByteSource } from "../image/byte-source";
 
 export function decodeBase64Image(text: string, field: string): Uint8Array {
   const clean = text.replace(/^data:[^,]*;base64,/, "").replace(/\s+/g, "");
-  if (clean.length > Math.ceil((LIMITS.maxImageBytes * 4) / 3) + 4)
-    throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+  if (clean.length > Math.ceil((LIMITS.maxHeldImageBytes * 4) / 3) + 4)
+    throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxHeldImageBytes} bytes (base64 is held whole; send a URL or an upload for more)`);
   if (clean.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1)
     throw new ApiError("invalid_request", `${field}.base64 is not valid base64`);
   let binary: string;
@@ -66,24 +67,35 @@ async function readLimited(body: ReadableStream<Uint8Array>, maxBytes: number, f
   return concatBytes([target.subarray(0, inTarget), ...chunks]);
 }
 
-export async function fetchImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
+/** A response of an image URL (redirects followed by hand), its body not read yet. */
+interface OpenedUrl {
+  body: ReadableStream<Uint8Array>;
+  declared: number;
+  /** Read errors of the body, as 4xx (the deadline also covers the body: its abort errors the stream). */
+  failure(error: unknown): ApiError;
+  /** Stops the deadline's timer (once the body is read or dropped). */
+  close(): void;
+}
+
+async function openImageUrl(text: string, field: string, fetchImpl: typeof fetch, maxBytes: number): Promise<OpenedUrl> {
   let url = checkImageUrl(text, field);
   const deadline = Date.now() + LIMITS.urlTimeoutMs;
   for (let redirects = 0; ; redirects++) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, deadline - Date.now()));
+    const timedOut = () => `timed out after ${LIMITS.urlTimeoutMs} ms`;
     try {
       let res: Response;
       try {
         res = await fetchImpl(url.toString(), { redirect: "manual", signal: controller.signal, headers: { accept: "image/*" } });
       } catch (error) {
-        const timedOut = controller.signal.aborted;
-        throw new ApiError("image_fetch_failed", `${field}.url ${timedOut ? `timed out after ${LIMITS.urlTimeoutMs} ms` : `could not be fetched: ${(error as Error).message}`}`);
+        throw new ApiError("image_fetch_failed", `${field}.url ${controller.signal.aborted ? timedOut() : `could not be fetched: ${(error as Error).message}`}`);
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get("location")) {
         await res.body?.cancel();
         if (redirects >= LIMITS.maxRedirects) throw new ApiError("image_fetch_failed", `${field}.url redirected more than ${LIMITS.maxRedirects} times`);
         url = checkImageUrl(new URL(res.headers.get("location")!, url).toString(), `${field} (redirect)`);
+        clearTimeout(timer);
         continue;
       }
       if (!res.ok || !res.body) {
@@ -91,22 +103,75 @@ export async function fetchImageUrl(text: string, field: string, fetchImpl: type
         throw new ApiError("image_fetch_failed", `${field}.url answered HTTP ${res.status}`);
       }
       const declared = Number(res.headers.get("content-length") ?? "0");
-      if (declared > LIMITS.maxImageBytes) {
+      if (declared > maxBytes) {
         await res.body.cancel();
-        throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${LIMITS.maxImageBytes}`);
+        throw new ApiError("payload_too_large", `${field}.url serves ${declared} bytes; at most ${maxBytes}`);
       }
-      try {
-        return await readLimited(res.body, LIMITS.maxImageBytes, field, Number.isSafeInteger(declared) ? declared : 0);
-      } catch (error) {
-        // The deadline also covers the body: the abort errors the stream (AbortError, not an ApiError).
-        if (error instanceof ApiError) throw error;
-        const timedOut = controller.signal.aborted;
-        throw new ApiError("image_fetch_failed", `${field}.url ${timedOut ? `timed out after ${LIMITS.urlTimeoutMs} ms` : `body could not be read: ${(error as Error).message}`}`);
-      }
-    } finally {
+      return {
+        body: res.body,
+        declared: Number.isSafeInteger(declared) ? declared : 0,
+        failure: (error) =>
+          error instanceof ApiError
+            ? error
+            : new ApiError("image_fetch_failed", `${field}.url ${controller.signal.aborted ? timedOut() : `body could not be read: ${(error as Error).message}`}`),
+        close: () => clearTimeout(timer),
+      };
+    } catch (error) {
       clearTimeout(timer);
+      throw error;
     }
   }
+}
+
+/** An image URL downloaded whole, into one buffer of the declared length (retrieval inputs, ingest). */
+export async function fetchImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
+  const opened = await openImageUrl(text, field, fetchImpl, LIMITS.maxHeldImageBytes);
+  try {
+    return await readLimited(opened.body, LIMITS.maxHeldImageBytes, field, opened.declared);
+  } catch (error) {
+    throw opened.failure(error);
+  } finally {
+    opened.close();
+  }
+}
+
+/**
+ * An image URL as a stream of pieces (/v1/match, /v1/features): the decoder reads the body as it
+ * arrives, so the download never exists whole. Over LIMITS.maxImageBytes: 413 while reading.
+ */
+export async function streamImageUrl(text: string, field: string, fetchImpl: typeof fetch = fetch): Promise<ByteSource> {
+  const opened = await openImageUrl(text, field, fetchImpl, LIMITS.maxImageBytes);
+  const reader = opened.body.getReader();
+  let total = 0;
+  let done = false;
+  const stop = async () => {
+    done = true;
+    opened.close();
+    await reader.cancel().catch(() => undefined);
+  };
+  return {
+    async read() {
+      if (done) return null;
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        await stop();
+        throw opened.failure(error);
+      }
+      if (result.done) {
+        done = true;
+        opened.close();
+        return null;
+      }
+      total += result.value.length;
+      if (total > LIMITS.maxImageBytes) {
+        await stop();
+        throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+      }
+      return result.value;
+    },
+  };
 }
 
 /** A multipart field that must be exactly one file. */
@@ -116,7 +181,7 @@ export async function multipartFile(form: FormData, field: string): Promise<Uint
   if (values.length > 1) throw new ApiError("invalid_request", `multipart field "${field}" appears ${values.length} times`);
   const value = values[0];
   if (typeof value === "string") throw new ApiError("invalid_request", `multipart field "${field}" must be a file, not text`);
-  if (value.size > LIMITS.maxImageBytes) throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxImageBytes} bytes`);
+  if (value.size > LIMITS.maxHeldImageBytes) throw new ApiError("payload_too_large", `${field} is larger than ${LIMITS.maxHeldImageBytes} bytes`);
   return new Uint8Array(await value.arrayBuffer());
 }
 

@@ -1,18 +1,27 @@
 /**
- * A multipart/form-data body read as a stream, one part at a time, so a caller can decode image 1
- * before image 2's bytes have been read (docs/BENCHMARKS.md, "Large photos"). The platform's
- * `formData()` holds the whole body about twice; here only the part being read exists, once.
- * Parsing is @mjackson/multipart-parser's; this file adds the byte bounds and the 4xx errors.
+ * A multipart/form-data body read as a stream, one part at a time, and each part's body as a stream
+ * of pieces too: a caller can decode an image while its bytes arrive, so an upload never exists whole
+ * (docs/images.md, "Streamed decoding"). The platform's `formData()` holds the whole body about twice.
+ *
+ * @mjackson/multipart-parser 0.10.1 gives a part only once its closing boundary has come (its body
+ * collected), so the boundary scan here is our own (a few lines: find "\r\n--boundary" in the pieces,
+ * hold back a tail that may be its start). The library still reads the boundary from the Content-Type
+ * and parses each part's headers (MultipartPart: name, filename, isFile).
  */
-import { MaxFileSizeExceededError, MaxHeaderSizeExceededError, MultipartParseError, MultipartParser, getMultipartBoundary, type MultipartPart } from "@mjackson/multipart-parser";
+import { getMultipartBoundary, MultipartPart } from "@mjackson/multipart-parser";
+import { concatBytes } from "../bytes";
+import type { ByteSource } from "../image/byte-source";
+import { readAll } from "../image/byte-source";
 import { ApiError } from "./errors";
 
 export interface StreamedPart {
   name: string;
   isFile: boolean;
-  /** The part's bytes in one buffer (made once; the parser's chunks are let go while copying). */
-  bytes(): Uint8Array;
-  text(): string;
+  /** The part's body as its pieces arrive. Read it to its end, or not at all (the next part skips it). */
+  body: ByteSource;
+  /** The whole body in one buffer. */
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
 }
 
 export interface MultipartLimits {
@@ -24,91 +33,157 @@ export interface MultipartLimits {
   maxPartBytes: number;
 }
 
-function toStreamedPart(part: MultipartPart): StreamedPart {
-  return {
-    name: part.name ?? "",
-    isFile: part.isFile,
-    bytes: () => takeBytes(part.content),
-    text: () => {
-      try {
-        return new TextDecoder("utf-8", { fatal: true }).decode(takeBytes(part.content));
-      } catch {
-        throw new ApiError("invalid_request", `multipart field "${part.name}" is not UTF-8 text`);
-      }
-    },
-  };
-}
-
-/** Joins the chunks into one buffer, dropping each chunk once copied, so the part never exists twice. */
-function takeBytes(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    out.set(chunks[i], at);
-    at += chunks[i].length;
-    chunks[i] = EMPTY;
-  }
-  chunks.length = 0;
-  return out;
-}
+const MAX_HEADER_BYTES = 8 * 1024;
+const CRLF2 = new TextEncoder().encode("\r\n\r\n");
 const EMPTY = new Uint8Array(0);
 
-function parseError(error: unknown, limits: MultipartLimits): ApiError {
-  if (error instanceof ApiError) return error;
-  if (error instanceof MaxFileSizeExceededError) return new ApiError("payload_too_large", `a multipart part is larger than ${limits.maxPartBytes} bytes`);
-  if (error instanceof MaxHeaderSizeExceededError || error instanceof MultipartParseError)
-    return new ApiError("invalid_request", `malformed multipart body: ${error.message}`);
-  return new ApiError("invalid_request", `unreadable multipart body: ${(error as Error).message}`);
+function malformed(what: string): ApiError {
+  return new ApiError("invalid_request", `malformed multipart body: ${what}`);
 }
 
-function isFinished(parser: MultipartParser): boolean {
-  try {
-    parser.finish();
+/** Index of `needle` in `haystack` at or after `from`, or -1. */
+function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  const first = needle[0];
+  for (let i = haystack.indexOf(first, from); i !== -1 && i <= haystack.length - needle.length; i = haystack.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+/** The request body's chunks with the byte bounds, and the unparsed bytes in `pending`. */
+class BodyReader {
+  pending: Uint8Array = EMPTY;
+  total = 0;
+  ended = false;
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, private readonly limits: MultipartLimits) {}
+
+  /** Appends the next chunk to `pending`; false at the end of the body. */
+  async more(): Promise<boolean> {
+    if (this.ended) return false;
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await this.reader.read();
+    } catch (error) {
+      throw error instanceof ApiError ? error : malformed(`unreadable: ${(error as Error).message}`);
+    }
+    if (result.done) {
+      this.ended = true;
+      return false;
+    }
+    this.total += result.value.length;
+    if (this.total > this.limits.maxBodyBytes)
+      throw new ApiError("payload_too_large", `request body is larger than ${this.limits.maxBodyBytes} bytes${this.limits.bodyHint ?? ""}`);
+    this.pending = this.pending.length === 0 ? result.value : concatBytes([this.pending, result.value]);
     return true;
-  } catch {
-    return false;
+  }
+
+  /** Reads until `pending` holds at least `n` bytes; false if the body ends first. */
+  async atLeast(n: number): Promise<boolean> {
+    while (this.pending.length < n) if (!(await this.more())) return false;
+    return true;
+  }
+
+  async cancel(): Promise<void> {
+    await this.reader.cancel().catch(() => undefined);
+  }
+
+  take(n: number): Uint8Array {
+    const out = this.pending.subarray(0, n);
+    this.pending = this.pending.subarray(n);
+    return out;
   }
 }
 
 /**
- * The parts of a multipart request in body order. The stream is read only as far as the part asked
- * for; after the last part the closing boundary must have come (a truncated body is a 400).
+ * The parts of a multipart request in body order. The body is read only as far as the caller reads:
+ * a part's pieces as it asks for them; after the last part the closing boundary must have come
+ * (a truncated body is a 400).
  */
 export async function* streamMultipart(request: Request, limits: MultipartLimits): AsyncGenerator<StreamedPart, void, undefined> {
   const boundary = getMultipartBoundary(request.headers.get("content-type") ?? "");
-  if (!boundary) throw new ApiError("invalid_request", "malformed multipart body: Content-Type has no boundary");
+  if (!boundary) throw malformed("Content-Type has no boundary");
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limits.maxBodyBytes) throw new ApiError("payload_too_large", `request body is larger than ${limits.maxBodyBytes} bytes`);
-  if (!request.body) throw new ApiError("invalid_request", "malformed multipart body: the body is empty");
-  const parser = new MultipartParser(boundary, { maxFileSize: limits.maxPartBytes });
-  const reader = request.body.getReader();
-  let total = 0;
+  if (!request.body) throw malformed("the body is empty");
+  const opening = new TextEncoder().encode(`--${boundary}`);
+  const delimiter = new TextEncoder().encode(`\r\n--${boundary}`);
+  const body = new BodyReader(request.body.getReader(), limits);
   let finished = false;
   try {
+    if (!(await body.atLeast(opening.length))) throw malformed("it ends before the closing boundary");
+    if (indexOf(body.pending.subarray(0, opening.length), opening) !== 0) throw malformed("Invalid multipart stream: missing initial boundary");
+    body.take(opening.length);
     for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        throw parseError(error, limits);
+      // After a boundary: "--" closes the body, anything else (CRLF) starts a part.
+      if (!(await body.atLeast(2))) throw malformed("it ends before the closing boundary");
+      if (body.pending[0] === 45 && body.pending[1] === 45) {
+        finished = true;
+        break;
       }
-      if (result.done) break;
-      total += result.value.length;
-      if (total > limits.maxBodyBytes) throw new ApiError("payload_too_large", `request body is larger than ${limits.maxBodyBytes} bytes${limits.bodyHint ?? ""}`);
-      // Bytes after the closing boundary (an epilogue, a trailing CRLF) are allowed and ignored.
-      if (finished || result.value.length === 0) continue;
-      const parts: MultipartPart[] = [];
-      try {
-        for (const part of parser.write(result.value)) parts.push(part);
-      } catch (error) {
-        throw parseError(error, limits);
+      body.take(2);
+      let headerEnd: number;
+      for (;;) {
+        headerEnd = indexOf(body.pending, CRLF2);
+        if (headerEnd !== -1) break;
+        if (body.pending.length > MAX_HEADER_BYTES) throw malformed(`a part's headers are larger than ${MAX_HEADER_BYTES} bytes`);
+        if (!(await body.more())) throw malformed("it ends before the closing boundary");
       }
-      finished = isFinished(parser);
-      for (const part of parts) yield toStreamedPart(part);
+      if (headerEnd > MAX_HEADER_BYTES) throw malformed(`a part's headers are larger than ${MAX_HEADER_BYTES} bytes`);
+      const header = new MultipartPart(body.take(headerEnd).slice(), []);
+      body.take(CRLF2.length);
+      let name: string;
+      let isFile: boolean;
+      try {
+        name = header.name ?? "";
+        isFile = header.isFile;
+      } catch (error) {
+        throw malformed(`a part's headers are unreadable: ${(error as Error).message}`);
+      }
+      let partBytes = 0;
+      let partDone = false;
+      /** The next piece of this part's body, or null after its closing delimiter. */
+      const nextPiece = async (): Promise<Uint8Array | null> => {
+        while (!partDone) {
+          const at = indexOf(body.pending, delimiter);
+          // Everything before the delimiter, or all but a tail that may be the delimiter's start.
+          const safe = at !== -1 ? at : Math.max(0, body.pending.length - delimiter.length + 1);
+          if (at !== -1) partDone = true;
+          if (safe > 0 || partDone) {
+            partBytes += safe;
+            if (partBytes > limits.maxPartBytes) throw new ApiError("payload_too_large", `a multipart part is larger than ${limits.maxPartBytes} bytes`);
+            const piece = body.take(safe); // a view: `pending` is replaced, never written to
+
+            if (partDone) body.take(delimiter.length);
+            if (piece.length > 0) return piece;
+            continue;
+          }
+          if (!(await body.more())) throw malformed("it ends before the closing boundary");
+        }
+        return null;
+      };
+      const part: ByteSource = { read: nextPiece };
+      yield {
+        name,
+        isFile,
+        body: part,
+        bytes: () => readAll(part),
+        text: async () => {
+          try {
+            return new TextDecoder("utf-8", { fatal: true }).decode(await readAll(part));
+          } catch (error) {
+            if (error instanceof ApiError) throw error;
+            throw new ApiError("invalid_request", `multipart field "${name}" is not UTF-8 text`);
+          }
+        },
+      };
+      // Whatever the caller left of this part is skipped (still within the part bound).
+      while (await nextPiece());
     }
-    if (!finished) throw new ApiError("invalid_request", "malformed multipart body: it ends before the closing boundary");
   } finally {
-    // A refused or abandoned body is not read further.
-    if (!finished || total < declared) await reader.cancel().catch(() => undefined);
+    // A refused or abandoned body is not read further. Bytes after the closing boundary (an epilogue)
+    // are allowed and not read.
+    if (!finished || body.total < declared) await body.cancel();
   }
 }

@@ -6,7 +6,8 @@ import type { HonoRequest } from "hono";
 import { ApiError } from "./errors";
 import { parseJson, validate } from "./validate";
 import { bodyKind, readForm, readJson } from "./request-body";
-import { checkImageUrl, decodeBase64Image, fetchImageUrl, multipartFile, multipartText } from "./image-input";
+import { checkImageUrl, decodeBase64Image, multipartFile, multipartText, streamImageUrl } from "./image-input";
+import type { ByteSource } from "../image/byte-source";
 import {
   ExtractOptionsSchema,
   FeaturesJsonBodySchema,
@@ -29,8 +30,9 @@ function optionsFromField<S extends z.ZodTypeAny>(schema: S, text: string | unde
   return validate(schema, parseJson(text, 'multipart field "options"'), "invalid_options", "options");
 }
 
-async function imageBytes(input: { url: string } | { base64: string }, field: string): Promise<Uint8Array> {
-  return "url" in input ? fetchImageUrl(input.url, field) : decodeBase64Image(input.base64, field);
+/** A URL is streamed into the decoder; base64 is whole already. */
+async function imageInput(input: { url: string } | { base64: string }, field: string): Promise<Uint8Array | ByteSource> {
+  return "url" in input ? streamImageUrl(input.url, field) : decodeBase64Image(input.base64, field);
 }
 
 /** Separates option errors (400 invalid_options) from structural ones (400 invalid_request). */
@@ -40,28 +42,47 @@ function validateBody<S extends z.ZodTypeAny>(schema: S, body: unknown, optionsS
   return validate(schema, body, "invalid_request", "request body");
 }
 
-/** An image's bytes, fetched when first asked for (a URL input is downloaded only then). */
-export type ImageSource = () => Promise<Uint8Array>;
+/**
+ * An image, fetched when first asked for: a whole buffer (base64, or an upload part that came before
+ * the options) or a stream of pieces (a URL body, an upload part) that the decoder reads as it arrives.
+ */
+export type ImageSource = () => Promise<Uint8Array | ByteSource>;
 
-type MatchField = "image1" | "image2" | "options";
+type ImageField = "image1" | "image2";
+type MatchField = ImageField | "options";
 const MATCH_FIELDS: readonly string[] = ["image1", "image2", "options"];
 
 /**
- * /v1/match's multipart body, read as a stream in body order. With the options part first, image 1
- * is decoded before image 2's bytes are read, so one encoded file exists at a time and the body may
- * carry two full-size images (LIMITS.maxMatchUploadBytes). An image that comes before the options
- * must be held undecoded (its fit is not known yet): from then on the body is bounded by
- * LIMITS.maxBodyBytes, the bound of a body held whole (docs/images.md, "Uploads").
+ * /v1/match's multipart body, read as a stream in body order. With the options part first, each image
+ * part is handed to the decoder as a stream when the route asks for it: image 1 is decoded while it
+ * arrives, before image 2's bytes are read, so an encoded file never exists whole and the body may
+ * carry two full-size images (LIMITS.maxMatchUploadBytes). An image that comes before the options,
+ * or before the image the route asks for, must be held whole (its fit is not known yet, or its turn
+ * has not come): from then on the body is bounded by LIMITS.maxBodyBytes, the bound of a body held
+ * whole (docs/images.md, "Uploads").
  */
 async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
   const limits: MultipartLimits = { maxBodyBytes: LIMITS.maxMatchUploadBytes, maxPartBytes: LIMITS.maxImageBytes };
   const parts = streamMultipart(req.raw, limits);
-  const held: Partial<Record<"image1" | "image2", Uint8Array>> = {};
+  const held: Partial<Record<ImageField, Uint8Array>> = {};
+  let streaming: { field: ImageField; body: ByteSource } | null = null;
   const seen = new Set<string>();
   let optionsText: string | undefined;
   let ended = false;
-  /** Reads up to the next image1/image2/options part (other fields are skipped, as formData() callers did). */
-  const readPart = async (): Promise<MatchField | null> => {
+  const boundLimits = () => {
+    if (held.image1 || held.image2) {
+      limits.maxBodyBytes = LIMITS.maxBodyBytes;
+      limits.bodyHint = ` with an image before the "options" field; send "options" first to upload up to ${LIMITS.maxMatchUploadBytes} bytes`;
+    } else {
+      limits.maxBodyBytes = LIMITS.maxMatchUploadBytes;
+      limits.bodyHint = undefined;
+    }
+  };
+  /**
+   * Reads up to the next image1/image2/options part (other fields are skipped, as formData() callers
+   * did). The `wanted` image is left unread, as a stream; any other image is held whole.
+   */
+  const readPart = async (wanted?: ImageField): Promise<MatchField | null> => {
     for (;;) {
       const next = await parts.next();
       if (next.done) {
@@ -76,59 +97,73 @@ async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSour
       if (field === "options") {
         // A file here (curl -F options=@opts.json) would otherwise be ignored silently: the request would run on defaults.
         if (part.isFile) throw new ApiError("invalid_request", `multipart field "options" must be text, not a file`);
-        optionsText = part.text();
+        optionsText = await part.text();
         return field;
       }
       if (!part.isFile) throw new ApiError("invalid_request", `multipart field "${field}" must be a file, not text`);
-      held[field] = part.bytes();
+      if (field === wanted) streaming = { field, body: part.body };
+      else {
+        held[field] = await part.bytes();
+        boundLimits();
+      }
       return field;
     }
   };
-  // Up to the options (or the end): what is held before them stays undecoded.
+  // Up to the options (or the end): what comes before them is held whole.
   for (;;) {
-    if (held.image1 || held.image2) {
-      limits.maxBodyBytes = LIMITS.maxBodyBytes;
-      limits.bodyHint = ` with an image before the "options" field; send "options" first to upload up to ${LIMITS.maxMatchUploadBytes} bytes`;
-    }
     const field = await readPart();
     if (field === null || field === "options") break;
   }
   const options = optionsFromField(MatchOptionsSchema, optionsText);
-  const source = (field: "image1" | "image2"): ImageSource => async () => {
-    while (!held[field] && !ended) await readPart();
+  /** After image 2 (the last one asked for): the rest of the body, for duplicates and the closing boundary. */
+  const readRest = async () => {
+    while (!ended) await readPart();
+  };
+  const source = (field: ImageField): ImageSource => async () => {
+    while (!held[field] && streaming?.field !== field && !ended) await readPart(field);
     const bytes = held[field];
-    delete held[field];
-    // Nothing undecoded is held any more (the route decodes each image before asking for the next).
-    if (!held.image1 && !held.image2) {
-      limits.maxBodyBytes = LIMITS.maxMatchUploadBytes;
-      limits.bodyHint = undefined;
+    if (bytes) {
+      delete held[field];
+      boundLimits(); // nothing undecoded may be held any more: the full bound again
+      if (field === "image2") await readRest();
+      return bytes;
     }
-    if (!bytes) throw new ApiError("invalid_request", `multipart field "${field}" (a file) is missing`);
-    if (field === "image2") while (!ended) await readPart(); // the rest: duplicates, the closing boundary
-    return bytes;
+    const body = streaming?.field === field ? streaming.body : null;
+    if (!body) throw new ApiError("invalid_request", `multipart field "${field}" (a file) is missing`);
+    streaming = null;
+    if (field === "image1") return body;
+    return {
+      read: async () => {
+        const piece = await body.read();
+        if (piece === null) await readRest();
+        return piece;
+      },
+    };
   };
   return { image1: source("image1"), image2: source("image2"), options };
 }
 
 /**
- * The two images come as sources, not bytes: the route loads and decodes one image at a time, so
- * two encoded files never exist together (docs/BENCHMARKS.md, "Large photos"). URLs are validated up front.
+ * The two images come as sources: the route loads and decodes one image at a time, so two encoded
+ * files never exist together, and a URL or an upload part is decoded while it arrives
+ * (docs/images.md, "Streamed decoding"). URLs are validated up front.
  */
 export async function readMatchRequest(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") return readMatchMultipart(req);
   const body = validateBody(MatchJsonBodySchema, await readJson(req), MatchOptionsSchema);
   for (const [input, field] of [[body.image1, "image1"], [body.image2, "image2"]] as const) if ("url" in input) checkImageUrl(input.url, field);
-  return { image1: () => imageBytes(body.image1, "image1"), image2: () => imageBytes(body.image2, "image2"), options: body.options ?? {} };
+  const load = (input: { url: string } | { base64: string }, field: string): ImageSource => () => imageInput(input, field);
+  return { image1: load(body.image1, "image1"), image2: load(body.image2, "image2"), options: body.options ?? {} };
 }
 
-export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array; options: ExtractOptionsInput }> {
+export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array | ByteSource; options: ExtractOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") {
     const form = await readForm(req);
     const options = optionsFromField(ExtractOptionsSchema, multipartText(form, "options"));
     return { image: await multipartFile(form, "image"), options };
   }
   const body = validateBody(FeaturesJsonBodySchema, await readJson(req), ExtractOptionsSchema);
-  return { image: await imageBytes(body.image, "image"), options: body.options ?? {} };
+  return { image: await imageInput(body.image, "image"), options: body.options ?? {} };
 }
 
 const featureLimits = { maxFeatures: LIMITS.maxVerifyFeatures, maxDim: LIMITS.maxDescriptorDim };

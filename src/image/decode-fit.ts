@@ -1,10 +1,14 @@
 import type { WasmModules } from "../runtime/wasm-modules";
+import { bufferSource, prependSource, readAll, type ByteSource } from "./byte-source";
+import { concatBytes } from "../bytes";
+import { ImageError } from "./errors";
+import type { ImageHeader } from "./header";
 import { checkImageLimits, decodeImage } from "./decode";
 import { fitImage, type Fit, type FittedImage } from "./fit";
 import { readImageHeader } from "./header";
 import type { ImageLimits } from "./limits";
 import { applyOrientation } from "./orientation";
-import { decodeScaled, type ScaledDecodeLimits } from "./scaled";
+import { decodeScaled, heldTooLarge, type ScaledDecodeLimits } from "./scaled";
 import type { ImageType } from "./sniff";
 
 export interface DecodeFitLimits extends ImageLimits, ScaledDecodeLimits {
@@ -22,16 +26,53 @@ export interface DecodedAndFitted {
   denom: number;
 }
 
+/** Enough for any JPEG's header: its APPn segments (EXIF, ICC) come before SOF and are ≤ 64 KiB each. */
+const MAX_HEADER_BYTES = 1024 * 1024;
+
 /**
- * Bytes from a stranger → the fitted pixels DELF sees. Up to `maxExactPixels`: today's exact path
- * (decodeImage + fitImage, bit-equal to Pillow). Above: a reduced decode that keeps the fit's crop
- * ≥ 2× its target side (scaled/), EXIF orientation on the reduced pixels, then the same fit;
- * coordinates are mapped back to the original image. Throws ImageError only.
+ * Reads pieces until the header can be parsed (or the file ends, or MAX_HEADER_BYTES have come).
+ * Returns the header and the bytes read so far, which the decoder reads again before the rest.
  */
+async function readHeaderFrom(source: ByteSource): Promise<{ header: ImageHeader; head: Uint8Array }> {
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const piece = await source.read();
+    if (piece) {
+      pieces.push(piece);
+      length += piece.length;
+    }
+    const head = pieces.length === 1 ? pieces[0] : concatBytes(pieces);
+    if (pieces.length > 1) pieces.splice(0, pieces.length, head);
+    try {
+      return { header: readImageHeader(head), head };
+    } catch (error) {
+      const more = piece !== null && length < MAX_HEADER_BYTES;
+      const mayBeShort = error instanceof ImageError && (error.code === "image_decode_failed" || length < 16);
+      if (!more || !mayBeShort) throw error;
+    }
+  }
+}
+
+/** A whole buffer: see decodeAndFitSource. */
 export async function decodeAndFit(bytes: Uint8Array, fit: Fit, modules: WasmModules, limits: DecodeFitLimits): Promise<DecodedAndFitted> {
-  const header = readImageHeader(bytes);
+  return decodeAndFitSource(bufferSource(bytes), fit, modules, limits);
+}
+
+/**
+ * Bytes from a stranger, as they arrive → the fitted pixels DELF sees. The header comes first and is
+ * checked against the limits before anything else is read. Up to `maxExactPixels`: today's exact
+ * path (the file read whole, decodeImage + fitImage, bit-equal to Pillow). Above: a reduced decode
+ * that keeps the fit's crop ≥ 2× its target side (scaled/; JPEG and PNG decoded from the pieces as
+ * they arrive), EXIF orientation on the reduced pixels, then the same fit; coordinates are mapped back
+ * to the original image. Throws ImageError, or the source's own error. The source may have bytes
+ * left after the image (after a JPEG's EOI, a PNG's IEND); the caller drains them if it needs to.
+ */
+export async function decodeAndFitSource(source: ByteSource, fit: Fit, modules: WasmModules, limits: DecodeFitLimits): Promise<DecodedAndFitted> {
+  const { header, head } = await readHeaderFrom(source);
   checkImageLimits(header, limits);
   if (header.width * header.height <= limits.maxExactPixels) {
+    const bytes = await readAll(prependSource(head, source), limits.maxHeldBytes, () => heldTooLarge(header, limits.maxHeldBytes));
     const decoded = await decodeImage(bytes, modules, { maxPixels: limits.maxExactPixels, maxSide: limits.maxSide });
     return {
       fitted: fitImage(decoded.pixels, fit),
@@ -41,7 +82,7 @@ export async function decodeAndFit(bytes: Uint8Array, fit: Fit, modules: WasmMod
       denom: 1,
     };
   }
-  const scaled = await decodeScaled(header, bytes, modules.photoDecoder, fit, limits);
+  const scaled = await decodeScaled(header, head, source, modules.photoDecoder, fit, limits);
   // The reduced pixels may live in the codec's memory; orientation and the fit copy what they keep.
   const oriented = applyOrientation(scaled.pixels, header.orientation);
   const swap = header.orientation >= 5;

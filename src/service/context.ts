@@ -4,6 +4,7 @@ import type { KernelExports } from "../runtime/kernels";
 import type { ModelProvider } from "./model-provider";
 import type { FeatureCache } from "./feature-cache";
 import type { SerialQueue } from "./serial-queue";
+import type { StreamHashFactory } from "./stream-hash";
 
 export interface ServiceContext {
   modules: WasmModules;
@@ -12,4 +13,6 @@ export interface ServiceContext {
   cache: FeatureCache;
   /** Serialises all tfjs and kernel work of this isolate. */
   queue: SerialQueue;
+  /** An incremental SHA-256 (the cache key of an image decoded while it arrives). */
+  streamHash: StreamHashFactory;
 }

@@ -2,14 +2,15 @@
  * One image's bytes → its FeatureSet: cache lookup, header-first limits, decode, the fit, the
  * pyramid's memory bound, then DELF (serialised through the isolate's queue).
  */
-import { decodeAndFit } from "../image/decode-fit";
+import { decodeAndFit, decodeAndFitSource } from "../image/decode-fit";
+import { drain, type ByteSource } from "../image/byte-source";
 import type { Fit, FittedImage } from "../image/fit";
 import { extractDelfFeatures } from "../delf/extract";
 import { scaledSide } from "../delf/pyramid";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../delf/options";
 import { affineFromPointMap } from "../features/affine";
 import { featureSetFromJson, featureSetToJson, type FeatureSet } from "../features/feature-set";
-import { featureCacheKey } from "./feature-cache";
+import { featureCacheKey, featureCacheKeyFromHash } from "./feature-cache";
 import { LIMITS } from "./limits";
 import type { ServiceContext } from "./context";
 
@@ -56,6 +57,8 @@ export const IMAGE_LIMITS = {
   maxDecodedPixels: LIMITS.maxDecodedPixels,
   maxProgressiveCoefficientBytes: LIMITS.maxProgressiveCoefficientBytes,
   maxFullSizePixels: LIMITS.maxFullSizePixels,
+  maxHeldBytes: LIMITS.maxHeldImageBytes,
+  maxWebpBytes: LIMITS.maxWebpBytes,
 };
 
 /**
@@ -70,20 +73,51 @@ export interface PreparedImage {
   decodeMs: number;
 }
 
-export async function prepareImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<PreparedImage> {
+/**
+ * A whole buffer is hashed first, so a cache hit skips the decode. A stream (an upload part, a URL
+ * body) is decoded while it arrives and hashed on the way, so its cache key is known only after the
+ * decode: a hit then skips DELF only (docs/images.md, "Streamed decoding").
+ */
+export async function prepareImage(ctx: ServiceContext, input: Uint8Array | ByteSource, options: ImageExtractionOptions): Promise<PreparedImage> {
   const model = await ctx.models.get();
   const extract = { ...DEFAULT_EXTRACT_OPTIONS, ...options.extract };
-  const key = await featureCacheKey(bytes, { extract, fit: options.fit, dropLargeScales: options.dropLargeScales }, `${model.source}|${model.trained}`);
-  const cached = await ctx.cache.get(key);
-  if (cached !== undefined) {
+  const keyOptions = { extract, fit: options.fit, dropLargeScales: options.dropLargeScales };
+  const modelSource = `${model.source}|${model.trained}`;
+  const lookup = async (key: string): Promise<PreparedImage | undefined> => {
+    const cached = await ctx.cache.get(key);
+    if (cached === undefined) return undefined;
     const set = featureSetFromJson(JSON.parse(cached), { maxFeatures: Number.MAX_SAFE_INTEGER, maxDim: Number.MAX_SAFE_INTEGER });
     return { key, cached: set, decodeMs: 0 };
+  };
+  const whole = input instanceof Uint8Array;
+  const wholeKey = whole ? await featureCacheKey(input, keyOptions, modelSource) : "";
+  if (whole) {
+    const hit = await lookup(wholeKey);
+    if (hit) return hit;
   }
   if (ctx.queue.depth >= LIMITS.maxQueuedJobs)
     throw new OverloadedError(`this isolate already has ${ctx.queue.depth} extractions queued; retry shortly`);
   return ctx.queue.run(async () => {
     const t0 = performance.now();
-    const { fitted, originalWidth, originalHeight } = await decodeAndFit(bytes, options.fit, ctx.modules, IMAGE_LIMITS);
+    let key = wholeKey;
+    let decoded: Awaited<ReturnType<typeof decodeAndFit>>;
+    if (whole) decoded = await decodeAndFit(input, options.fit, ctx.modules, IMAGE_LIMITS);
+    else {
+      const hash = ctx.streamHash();
+      const hashed: ByteSource = {
+        read: async () => {
+          const piece = await input.read();
+          if (piece) await hash.update(piece);
+          return piece;
+        },
+      };
+      decoded = await decodeAndFitSource(hashed, options.fit, ctx.modules, IMAGE_LIMITS);
+      await drain(hashed); // bytes after the image's end still belong to the file (and to its hash)
+      key = await featureCacheKeyFromHash(await hash.hex(), keyOptions, modelSource);
+      const hit = await lookup(key);
+      if (hit) return hit;
+    }
+    const { fitted, originalWidth, originalHeight } = decoded;
     const scales = scalesWithinMemory(fitted.pixels.width, fitted.pixels.height, extract.scales, options.dropLargeScales);
     return { key, fitted: { pixels: fitted.pixels, toOriginal: fitted.toOriginal, originalWidth, originalHeight, scales }, decodeMs: performance.now() - t0 };
   });
@@ -117,6 +151,6 @@ export async function extractPrepared(ctx: ServiceContext, prepared: PreparedIma
   });
 }
 
-export async function extractImage(ctx: ServiceContext, bytes: Uint8Array, options: ImageExtractionOptions): Promise<ImageExtraction> {
-  return extractPrepared(ctx, await prepareImage(ctx, bytes, options), options);
+export async function extractImage(ctx: ServiceContext, input: Uint8Array | ByteSource, options: ImageExtractionOptions): Promise<ImageExtraction> {
+  return extractPrepared(ctx, await prepareImage(ctx, input, options), options);
 }

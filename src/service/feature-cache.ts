@@ -3,17 +3,25 @@
  * value = the FeatureSet JSON. A repeated image skips decoding and extraction.
  * The Worker uses the Workers Cache API (per data centre); Node uses an in-memory LRU.
  */
+import { toHex } from "./stream-hash";
+
 export interface FeatureCache {
   get(key: string): Promise<string | undefined>;
   put(key: string, value: string): Promise<void>;
 }
 
+async function sha256Hex(data: Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
+}
+
 export async function featureCacheKey(imageBytes: Uint8Array, options: unknown, modelSource: string): Promise<string> {
-  const digest = async (data: Uint8Array) =>
-    Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>)), (b) => b.toString(16).padStart(2, "0")).join("");
-  const imageHash = await digest(imageBytes);
-  const optionsHash = await digest(new TextEncoder().encode(JSON.stringify({ options, modelSource })));
-  return `${imageHash}-${optionsHash.slice(0, 32)}`;
+  return featureCacheKeyFromHash(await sha256Hex(imageBytes), options, modelSource);
+}
+
+/** The same key from the image's SHA-256 (hex), when it was hashed as it arrived (stream-hash.ts). */
+export async function featureCacheKeyFromHash(imageSha256Hex: string, options: unknown, modelSource: string): Promise<string> {
+  const optionsHash = await sha256Hex(new TextEncoder().encode(JSON.stringify({ options, modelSource })));
+  return `${imageSha256Hex}-${optionsHash.slice(0, 32)}`;
 }
 
 /** Bounded in-memory LRU (Map keeps insertion order; a hit is re-inserted at the end). */

@@ -12,19 +12,33 @@ export const LIMITS = {
    */
   maxBodyBytes: 10 * 1024 * 1024,
   /**
-   * A /v1/match multipart upload, read as a stream with the "options" field first: image 1 is
-   * decoded before image 2 is read, so one file exists at a time (src/http/requests.ts). Two images
-   * at the per-image limit, plus room for the options and the part headers: two 11.7 MiB 24 MP JPEGs
-   * (24.5 MiB body) peak at 118.4 MiB.
+   * A /v1/match multipart upload, read as a stream with the "options" field first: each image part is
+   * decoded while it arrives (src/http/requests.ts). Two images at the per-image limit, plus room for
+   * the options and the part headers.
    */
-  maxMatchUploadBytes: 2 * 12 * 1024 * 1024 + 1024 * 1024,
+  maxMatchUploadBytes: 2 * 40 * 1024 * 1024 + 1024 * 1024,
   /**
-   * One encoded image (upload, base64 or URL download). By URL the match route downloads and decodes
-   * one image at a time, and two 11.7 MiB 24 MP JPEGs peak at 118.6 MiB (118.4 as a streamed upload).
-   * The file is still held whole while it decodes, so 15 MiB JPEGs (≈ 122 MiB) or 16 MiB PNGs
-   * (121.3 MiB) do not fit yet.
+   * One encoded image that is decoded while it arrives: a /v1/match or /v1/features URL, a /v1/match
+   * upload part. A baseline or progressive JPEG and a PNG above 1 MP never exist whole (the decoder
+   * holds at most a marker segment or an MCU plus one 64 KiB piece), so the file's size costs no
+   * memory: two 16 MiB 24 MP JPEGs peak at 104.6 MiB by URL (104.0 as an upload), two 37 MiB 12 MP
+   * PNGs at 104.7 (104.5). The bound is there for transfer time and CPU (docs/BENCHMARKS.md,
+   * "Streamed decoding").
    */
-  maxImageBytes: 12 * 1024 * 1024,
+  maxImageBytes: 40 * 1024 * 1024,
+  /**
+   * One encoded image that is held whole: base64, a /v1/features or /v1/verify upload (formData), the
+   * retrieval inputs, a WebP (libwebp needs the file in memory, copied into its wasm memory), an image
+   * of ≤ 1 MP (the exact path's codecs take a buffer), the originals of ?format=svg. Two 11.7 MiB
+   * files held one after the other peaked at 118.6 MiB (docs/BENCHMARKS.md, "Large photos").
+   */
+  maxHeldImageBytes: 12 * 1024 * 1024,
+  /**
+   * A WebP above 1 MP: held whole in JS and copied into libwebp's memory, ≈ 2 MiB of peak per MiB of
+   * file. In a warm isolate two 12 MP WebPs of 5.0 MiB peak at 114.5 MiB, of 7.3 MiB at 119.2 MiB
+   * (by URL; 118.5 as an upload): 7.5 MiB keeps two within 120 MiB (docs/BENCHMARKS.md, "Streamed decoding").
+   */
+  maxWebpBytes: 7.5 * 1024 * 1024,
   /**
    * Images up to this size take the exact path: full decode, then the Pillow-equal fit. The decode
    * happens while the tfjs heap already holds the model (86.3 MiB): a full decode costs ≈ 17 MiB per

@@ -14,6 +14,7 @@ import mozjpegEncoder from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
 import { readImageHeader } from "../../src/image/header";
 import { decodeScaled } from "../../src/image/scaled";
 import { decodeAndFit } from "../../src/image/decode-fit";
+import { bufferSource } from "../../src/image/byte-source";
 import { IMAGE_LIMITS } from "../../src/service/extract-image";
 import { scene } from "../shared/synthetic-images";
 import { upscaleToRgba } from "../shared/large-images";
@@ -47,7 +48,7 @@ describe("DELF wasm heap inside workerd", () => {
     const options = { quality: 90, progressive: false, baseline: true, auto_subsample: false, chroma_subsample: 2 };
     const jpeg = new Uint8Array(await encodeJpeg(rgba as unknown as ImageData, options));
     const header = readImageHeader(jpeg);
-    const scaled = await decodeScaled(header, jpeg, workerWasmModules.photoDecoder, 256, IMAGE_LIMITS);
+    const scaled = await decodeScaled(header, jpeg, bufferSource(new Uint8Array(0)), workerWasmModules.photoDecoder, 256, IMAGE_LIMITS);
     expect([scaled.denom, scaled.pixels.width, scaled.pixels.height]).toEqual([4, 1500, 1000]);
     // The pixels are a view into the decoder's memory: its whole size is the decode's wasm cost.
     expect(scaled.pixels.data.buffer.byteLength).toBeLessThanOrEqual(PHOTO_DECODER_24MP_BUDGET_BYTES);

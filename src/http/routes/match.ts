@@ -1,7 +1,8 @@
 import { Hono } from "hono";
 import type { Bindings } from "../bindings";
 import type { Platform } from "../platform";
-import { readMatchRequest } from "../requests";
+import { readMatchRequest, type ImageSource } from "../requests";
+import { readAll } from "../../image/byte-source";
 import { toExtractionOptions, toMatchOptions } from "../options";
 import { extractPrepared, prepareImage } from "../../service/extract-image";
 import { matchFeatureSets } from "../../service/match-features";
@@ -9,6 +10,7 @@ import { renderMatchSvg } from "../render-svg";
 import { sniffImageType } from "../../image/sniff";
 import { serverTiming } from "../server-timing";
 import { ApiError } from "../errors";
+import { LIMITS } from "../../service/limits";
 
 const MIME = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" } as const;
 
@@ -23,9 +25,13 @@ export function matchRoutes(platform: Platform) {
     // One encoded file at a time: load and decode image 1, then image 2, and let each go (unless the
     // SVG embeds them) before the pyramids run.
     const originals: Uint8Array[] = [];
-    const prepare = async (load: () => Promise<Uint8Array>) => {
-      const bytes = await load();
-      if (format === "svg") originals.push(bytes);
+    const prepare = async (load: ImageSource) => {
+      const input = await load();
+      if (format !== "svg") return prepareImage(ctx, input, extraction);
+      // The SVG embeds the originals: they are held whole.
+      const tooLarge = () => new ApiError("payload_too_large", `format=svg embeds the images, so each must be at most ${LIMITS.maxHeldImageBytes} bytes; use format=json for larger ones`);
+      const bytes = input instanceof Uint8Array ? input : await readAll(input, LIMITS.maxHeldImageBytes, tooLarge);
+      originals.push(bytes);
       return prepareImage(ctx, bytes, extraction);
     };
     const p1 = await prepare(request.image1);

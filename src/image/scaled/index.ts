@@ -9,6 +9,7 @@ import { ImageError } from "../errors";
 import type { Fit } from "../fit";
 import type { ImageHeader } from "../header";
 import { readJpegHeader } from "../jpeg-header";
+import { prependSource, readAll, type ByteSource } from "../byte-source";
 import { decodeJpegScaled, decodeWebpScaled } from "./photo-decoder";
 import { chooseDenominator, largestMaxSideWithin, reducedSize, type Denominator } from "./plan";
 import { decodePngReduced, readPngInfo } from "./png-rows";
@@ -23,6 +24,16 @@ export interface ScaledDecodeLimits {
   maxProgressiveCoefficientBytes: number;
   /** Lossless WebP and Adam7 PNG/alpha planes: stored pixels, for decoders that hold the full size. */
   maxFullSizePixels: number;
+  /** Files that must be read whole before decoding (≤ 1 MP images on the exact path): at most this many bytes. */
+  maxHeldBytes: number;
+  /** A WebP above 1 MP (read whole, then copied into libwebp's memory): at most this many bytes. */
+  maxWebpBytes: number;
+}
+
+/** 413 for a file over `maxHeldBytes` that must be read whole. */
+export function heldTooLarge(header: ImageHeader, maxBytes: number): ImageError {
+  const why = header.type === "webp" ? "a WebP is decoded from one buffer (held twice: in JS and in libwebp's memory)" : "an image of up to 1 MP is decoded from one buffer";
+  return tooLarge(`${why}, and this file is larger than the ${maxBytes} bytes that fit. Send it as JPEG or PNG, or smaller.`);
 }
 
 export interface ScaledDecode {
@@ -51,11 +62,15 @@ function decodeFailed(header: ImageHeader, cause: unknown): ImageError {
 
 /**
  * Checks the plan for `fit` against the limits (413 naming the reason and what would work), then
- * decodes at 1/denom. `header` comes from readImageHeader (already checked against the source limits).
+ * decodes at 1/denom. `header` comes from readImageHeader on `head` (already checked against the
+ * source limits); `head` holds the file's first bytes, at least through the header (a JPEG's SOS), and
+ * `source` the bytes after them. JPEG and PNG
+ * are decoded from the pieces as they arrive; a WebP is read whole first (libwebp needs it so).
  */
 export async function decodeScaled(
   header: ImageHeader,
-  bytes: Uint8Array,
+  head: Uint8Array,
+  source: ByteSource,
   photoDecoder: WebAssembly.Module,
   fit: Fit,
   limits: ScaledDecodeLimits,
@@ -72,10 +87,19 @@ export async function decodeScaled(
     );
   }
   const stored = width * height;
+  // An error of the transport (a 413 over the byte limit, a body cut short) is passed on as it is.
+  let transportError: unknown;
+  const rest: ByteSource = {
+    read: () =>
+      source.read().catch((error: unknown) => {
+        transportError = error;
+        throw error;
+      }),
+  };
   try {
     let pixels: Pixels;
     if (header.type === "jpeg") {
-      const jpeg = readJpegHeader(bytes);
+      const jpeg = readJpegHeader(head);
       if (jpeg.progressive && jpeg.coefficientBytes > limits.maxProgressiveCoefficientBytes) {
         throw tooLarge(
           `progressive JPEG ${width}×${height} needs ${(jpeg.coefficientBytes / MiB).toFixed(1)} MiB for its whole-image coefficient buffer ` +
@@ -83,7 +107,7 @@ export async function decodeScaled(
             `(about ${Math.floor(limits.maxProgressiveCoefficientBytes / 3 / 1e5) / 10} MP at 4:2:0). Re-save it as baseline JPEG, or send it smaller.`,
         );
       }
-      const decoded = decodeJpegScaled(photoDecoder, bytes, {
+      const decoded = await decodeJpegScaled(photoDecoder, prependSource(head, rest), {
         denom,
         maxMemoryBytes: limits.maxProgressiveCoefficientBytes + 4 * MiB,
         maxPixels: limits.maxDecodedPixels,
@@ -92,6 +116,7 @@ export async function decodeScaled(
       if (serious.length > 0) throw new Error(`corrupt JPEG data: ${serious.join("; ")}`);
       pixels = decoded.pixels;
     } else if (header.type === "webp") {
+      const bytes = await readAll(prependSource(head, rest), limits.maxWebpBytes, () => heldTooLarge(header, limits.maxWebpBytes));
       const info = readWebpInfo(bytes);
       if (info.animated) throw new Error("animated WebP is not supported");
       if ((info.lossless || info.alpha) && stored > limits.maxFullSizePixels) {
@@ -102,8 +127,7 @@ export async function decodeScaled(
       }
       pixels = decodeWebpScaled(photoDecoder, bytes, reduced.width, reduced.height).pixels;
     } else {
-      readPngInfo(bytes);
-      pixels = await decodePngReduced(bytes, denom);
+      pixels = await decodePngReduced(readPngInfo(head), prependSource(head, rest), denom);
     }
     if (pixels.width !== reduced.width || pixels.height !== reduced.height) {
       throw new Error(`decoded to ${pixels.width}×${pixels.height} instead of ${reduced.width}×${reduced.height}`);
@@ -116,6 +140,7 @@ export async function decodeScaled(
       factorY: exactGrid ? denom : height / reduced.height,
     };
   } catch (cause) {
+    if (transportError !== undefined) throw transportError;
     throw decodeFailed(header, cause);
   }
 }

@@ -5,12 +5,17 @@
  * through the wasm stack, leaves nothing behind.
  */
 import type { Pixels } from "../../types";
+import { splitPieces, type ByteSource } from "../byte-source";
 
 interface PhotoDecoderExports {
   memory: WebAssembly.Memory;
   _initialize(): void;
   alloc(size: number): number;
-  jpeg_decode(denom: number, maxMemory: number, maxPixels: number): number;
+  jpeg_begin(denom: number, maxMemory: number, maxPixels: number): void;
+  jpeg_input_space(size: number): number;
+  jpeg_input_commit(size: number): void;
+  jpeg_input_end(): void;
+  jpeg_step(): number;
   webp_decode(ptr: number, size: number, width: number, height: number): number;
   result_width(): number;
   result_height(): number;
@@ -26,14 +31,13 @@ export interface DecodedInPlace {
 
 const ENOSYS = 52;
 
-function instantiate(module: WebAssembly.Module, readInput: (ptr: number, len: number) => number, warnings: string[]): PhotoDecoderExports {
+function instantiate(module: WebAssembly.Module, warnings: string[]): PhotoDecoderExports {
   let exports!: PhotoDecoderExports;
   const text = (ptr: number) => {
     const bytes = new Uint8Array(exports.memory.buffer, ptr >>> 0);
     return new TextDecoder().decode(bytes.subarray(0, bytes.indexOf(0)));
   };
   const env = {
-    read_input: readInput,
     fail: (ptr: number) => {
       throw new Error(text(ptr));
     },
@@ -77,26 +81,39 @@ export interface JpegScaledOptions {
   maxPixels: number;
 }
 
+/** Pieces pushed into the decoder: small, so its input buffer stays small whatever the transport's chunks are. */
+const INPUT_PIECE = 64 * 1024;
+
 /**
- * libjpeg-turbo at 1/denom. The encoded bytes are pulled in 64 KiB pieces through an import, so they
- * are never copied into the decoder's memory.
+ * libjpeg-turbo at 1/denom, fed from `source` as the pieces arrive: the decoder suspends when it
+ * has used what it was given, and resumes when the next piece has been pushed. The encoded file
+ * never exists whole; the decoder holds at most one marker segment or MCU plus one piece.
  */
-export function decodeJpegScaled(module: WebAssembly.Module, bytes: Uint8Array, options: JpegScaledOptions): DecodedInPlace {
+export async function decodeJpegScaled(module: WebAssembly.Module, source: ByteSource, options: JpegScaledOptions): Promise<DecodedInPlace> {
   const warnings: string[] = [];
-  let offset = 0;
-  const exports: PhotoDecoderExports = instantiate(module, (ptr, len) => {
-    const n = Math.min(len, bytes.length - offset);
-    new Uint8Array(exports.memory.buffer, ptr >>> 0, n).set(bytes.subarray(offset, offset + n));
-    offset += n;
-    return n;
-  }, warnings);
-  exports.jpeg_decode(options.denom, options.maxMemoryBytes, options.maxPixels);
+  const exports = instantiate(module, warnings);
+  const pieces = splitPieces(source, INPUT_PIECE);
+  exports.jpeg_begin(options.denom, options.maxMemoryBytes, options.maxPixels);
+  let ended = false;
+  while (exports.jpeg_step() === 0) {
+    if (ended) throw new Error("JPEG decoder wants input after the end"); // cannot happen: it gets a fake EOI
+    const piece = await pieces.read();
+    if (!piece) {
+      ended = true;
+      exports.jpeg_input_end();
+      continue;
+    }
+    const ptr = exports.jpeg_input_space(piece.length) >>> 0;
+    if (ptr === 0) throw new Error("no memory for the JPEG input");
+    new Uint8Array(exports.memory.buffer, ptr, piece.length).set(piece);
+    exports.jpeg_input_commit(piece.length);
+  }
   return { pixels: resultPixels(exports), warnings };
 }
 
 /** libwebp scaled by its own rescaler to width×height (the stored size = no scaling). */
 export function decodeWebpScaled(module: WebAssembly.Module, bytes: Uint8Array, width: number, height: number): DecodedInPlace {
-  const exports = instantiate(module, () => 0, []);
+  const exports = instantiate(module, []);
   const ptr = exports.alloc(bytes.length) >>> 0;
   if (ptr === 0) throw new Error("no memory for the WebP file");
   new Uint8Array(exports.memory.buffer, ptr, bytes.length).set(bytes);

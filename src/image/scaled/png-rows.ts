@@ -9,6 +9,7 @@
  * its high byte.
  */
 import type { Pixels } from "../../types";
+import type { ByteSource } from "../byte-source";
 
 export interface PngInfo {
   width: number;
@@ -43,42 +44,90 @@ export function readPngInfo(bytes: Uint8Array): PngInfo {
   return info;
 }
 
-/** Walks the chunks: the palette, and the IDAT payloads as views (no copy). */
-function readChunks(bytes: Uint8Array): { palette: Uint8Array | null; idat: Uint8Array[] } {
-  let palette: Uint8Array | null = null;
-  const idat: Uint8Array[] = [];
-  let at = 8;
-  for (;;) {
-    if (at + 12 > bytes.length) throw new Error("PNG is truncated (no IEND chunk)");
-    const length = u32(bytes, at);
-    const type = chunkType(bytes, at + 4);
-    if (at + 12 + length > bytes.length) throw new Error(`PNG chunk ${type} is truncated`);
-    const data = bytes.subarray(at + 8, at + 8 + length);
-    if (type === "PLTE") palette = data;
-    else if (type === "IDAT") idat.push(data);
-    else if (type === "IEND") break;
-    at += 12 + length;
+/** Reads exactly `n` bytes from the pieces (fewer only at the end of the file). */
+class PieceReader {
+  private piece: Uint8Array | null = null;
+  private at = 0;
+  constructor(private readonly source: ByteSource) {}
+
+  /** The next at most `max` bytes (a view), or null at the end. */
+  async next(max: number): Promise<Uint8Array | null> {
+    while (!this.piece || this.at >= this.piece.length) {
+      this.piece = await this.source.read();
+      this.at = 0;
+      if (!this.piece) return null;
+    }
+    const out = this.piece.subarray(this.at, this.at + max);
+    this.at += out.length;
+    return out;
   }
-  if (idat.length === 0) throw new Error("PNG has no IDAT chunk");
-  return { palette, idat };
+
+  /** Exactly `n` bytes in a new buffer; throws `truncated` if the file ends first. */
+  async exactly(n: number, truncated: string): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    for (let filled = 0; filled < n; ) {
+      const part = await this.next(n - filled);
+      if (!part) throw new Error(truncated);
+      out.set(part, filled);
+      filled += part.length;
+    }
+    return out;
+  }
 }
 
-/** Feeds `idat` through zlib inflate; `onData` receives the inflated bytes in order. */
-async function inflate(idat: Uint8Array[], onData: (data: Uint8Array) => void): Promise<void> {
+/**
+ * Walks the chunks as the file arrives: keeps the palette, hands each IDAT payload to `onIdat` in
+ * pieces (awaited, so inflation keeps pace with reading), skips the others, stops at IEND.
+ */
+async function walkChunks(source: ByteSource, onPalette: (palette: Uint8Array) => void, onIdat: (data: Uint8Array) => Promise<void>): Promise<void> {
+  const reader = new PieceReader(source);
+  await reader.exactly(8, "PNG is truncated (no signature)");
+  let idatSeen = false;
+  for (;;) {
+    const head = await reader.exactly(8, "PNG is truncated (no IEND chunk)");
+    const length = u32(head, 0);
+    const type = chunkType(head, 4);
+    if (length > 0x7fffffff) throw new Error(`PNG chunk ${type} has an invalid length`);
+    if (type === "IEND") break;
+    if (type === "PLTE") {
+      if (length > 3 * 256) throw new Error("PNG palette has more than 256 entries");
+      onPalette(await reader.exactly(length, `PNG chunk ${type} is truncated`));
+    } else {
+      if (type === "IDAT") idatSeen = true;
+      for (let left = length; left > 0; ) {
+        const part = await reader.next(Math.min(left, 16 * 1024));
+        if (!part) throw new Error(`PNG chunk ${type} is truncated`);
+        if (type === "IDAT") await onIdat(part);
+        left -= part.length;
+      }
+    }
+    await reader.exactly(4, `PNG chunk ${type} is truncated`); // CRC
+  }
+  if (!idatSeen) throw new Error("PNG has no IDAT chunk");
+}
+
+/** Feeds the IDAT data that `walk` finds through zlib inflate; `onData` receives the inflated bytes in order. */
+async function inflate(walk: (write: (data: Uint8Array) => Promise<void>) => Promise<void>, onData: (data: Uint8Array) => void): Promise<void> {
   const stream = new DecompressionStream("deflate");
   const writer = stream.writable.getWriter();
-  // Small input pieces keep each inflated output piece small too.
-  const PIECE = 16 * 1024;
   const writing = (async () => {
-    for (const chunk of idat) for (let i = 0; i < chunk.length; i += PIECE) await writer.write(chunk.subarray(i, i + PIECE) as Uint8Array<ArrayBuffer>);
+    await walk((data) => writer.write(data as Uint8Array<ArrayBuffer>));
     await writer.close();
   })();
-  writing.catch(() => undefined); // the reader sees the same error
+  // A walk error (truncated file, transport error) errors the readable side with that same error.
+  writing.catch((error: unknown) => writer.abort(error).catch(() => undefined));
   const reader = stream.readable.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    onData(value);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      onData(value);
+    }
+  } catch (error) {
+    // Stop the walk (its pending write rejects) before passing the error on.
+    await reader.cancel(error).catch(() => undefined);
+    await writing.catch(() => undefined);
+    throw error;
   }
   await writing;
 }
@@ -143,16 +192,14 @@ function rowToRgb(info: PngInfo, palette: Uint8Array | null, row: Uint8Array, co
  * Decodes the PNG at 1/denom: output pixel (X, Y) is the rounded mean of the input pixels
  * [X·denom, (X+1)·denom) × [Y·denom, (Y+1)·denom) clipped to the image (size: ceil(W/denom) × ceil(H/denom)).
  */
-export async function decodePngReduced(bytes: Uint8Array, denom: number): Promise<Pixels> {
-  const info = readPngInfo(bytes);
-  const { palette, idat } = readChunks(bytes);
-  if (info.colorType === 3 && !palette) throw new Error("PNG palette image has no PLTE chunk");
+export async function decodePngReduced(info: PngInfo, source: ByteSource, denom: number): Promise<Pixels> {
   const { width, height } = info;
   const outW = Math.ceil(width / denom);
   const outH = Math.ceil(height / denom);
   const channels = CHANNELS[info.colorType];
   const bpp = Math.max(1, (channels * info.bitDepth) >> 3);
   const out = new Uint8Array(outW * outH * 3);
+  let palette: Uint8Array | null = null; // from PLTE, before the first IDAT
   // Sums per output pixel (denom² · 255 ≤ 16 320 fits 16 bits): one band of output rows when rows
   // arrive in order, the whole reduced image for Adam7 (its passes revisit every band).
   const bandRows = info.interlaced ? outH : 1;
@@ -217,7 +264,14 @@ export async function decodePngReduced(bytes: Uint8Array, denom: number): Promis
     }
   };
 
-  await inflate(idat, (data) => {
+  const onPalette = (found: Uint8Array) => void (palette = found);
+  const walk = (write: (data: Uint8Array) => Promise<void>) =>
+    walkChunks(source, onPalette, async (idat) => {
+      // The palette comes before the first IDAT (PNG spec); the rows need it from the first byte.
+      if (info.colorType === 3 && !palette) throw new Error("PNG palette image has no PLTE chunk before its image data");
+      await write(idat);
+    });
+  await inflate(walk, (data) => {
     let i = 0;
     while (i < data.length) {
       if (passIndex >= active.length) throw new Error("PNG has more image data than its size needs");

@@ -6,7 +6,9 @@ import { createApp } from "../../../src/http/app";
 import { createNodeContext } from "../../../src/node-platform";
 import { LIMITS } from "../../../src/service/limits";
 import { FUZZ_BOUNDARY, multipartBody, TINY_EXTRACTION } from "../../shared/fuzz-corpus";
-import { haveShared, readShared } from "../image/fixtures";
+import { haveShared, readShared, toPng } from "../image/fixtures";
+import { scene } from "../../shared/synthetic-images";
+import { upscaleToRgba } from "../../shared/large-images";
 
 type Json = Record<string, any>;
 type Part = Parameters<typeof multipartBody>[0][number];
@@ -88,10 +90,21 @@ describe.skipIf(!haveShared)("/v1/match multipart as a stream", () => {
     expect(error(truncated)).toEqual({ status: 400, code: "invalid_request" });
     expect(truncated.body.error.message).toMatch(/closing boundary/);
 
+    // A real image (its header passes), then padding past the per-image limit: refused while it is read.
+    // Above 1 MP the file is decoded as it arrives, so the bound is maxImageBytes ...
+    const large = await toPng(upscaleToRgba(scene(400, 300), 1600, 1200));
     const overImage = new Uint8Array(LIMITS.maxImageBytes + (4 << 20));
+    overImage.set(large);
     const r1 = await match([options, file("image1", img1), file("image2", overImage)]);
     expect(error(r1)).toEqual({ status: 413, code: "payload_too_large" });
     expect(r1.pulled).toBeLessThan(r1.total); // refused while reading, not after
+    // ... an image of ≤ 1 MP is read whole for the exact path, so maxHeldImageBytes, naming why.
+    const overHeld = new Uint8Array(LIMITS.maxHeldImageBytes + (4 << 20));
+    overHeld.set(img2);
+    const r1b = await match([options, file("image1", img1), file("image2", overHeld)]);
+    expect(error(r1b)).toEqual({ status: 413, code: "image_too_large" });
+    expect(r1b.body.error.message).toMatch(/up to 1 MP is decoded from one buffer/);
+    expect(r1b.pulled).toBeLessThan(r1b.total);
 
     // Under the per-image limit each, but the body is over maxMatchUploadBytes (the extra field is counted too).
     const near = new Uint8Array(LIMITS.maxImageBytes - 1000);
