@@ -8,7 +8,7 @@
 // FMAs, against 6 loads for conv4x8's load-splats. That matters in workerd, whose V8 bounds-checks
 // every wasm load explicitly (no guard regions): there 3 checks per 8 FMAs instead of 6. Registers:
 // 8 accumulators + 3 loaded + 1 broadcast, so neither V8 spills.
-import { madd, store8, tapPointer } from "./conv";
+import { madd, storeTile, tapPointer } from "./conv";
 
 const MR = 4;
 /** Tiles per block at most; fewer when a block's packed A would not fit the scratch. */
@@ -111,12 +111,8 @@ export function conv4x8s(
               a += 16;
               b += 32;
             }
-            const row = (<usize>(y * outW + x0) * <usize>outC + (<usize>p << 3)) << 2;
-            const step = <usize>outC << 2;
-            store8(output + row, residual ? residual + row : 0, c00, c01, bias0, bias1, relu);
-            if (rem > 1) store8(output + row + step, residual ? residual + row + step : 0, c10, c11, bias0, bias1, relu);
-            if (rem > 2) store8(output + row + 2 * step, residual ? residual + row + 2 * step : 0, c20, c21, bias0, bias1, relu);
-            if (rem > 3) store8(output + row + 3 * step, residual ? residual + row + 3 * step : 0, c30, c31, bias0, bias1, relu);
+            storeTile(output, residual, (<usize>(y * outW + x0) * <usize>outC + (<usize>p << 3)) << 2, <usize>outC << 2, rem,
+              c00, c01, c10, c11, c20, c21, c30, c31, bias0, bias1, relu);
             tile += tileBytes;
           }
         }

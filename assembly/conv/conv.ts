@@ -96,12 +96,8 @@ export function conv4x8(
             }
           }
           const bias0 = v128.load(bias + (<usize>p << 5)), bias1 = v128.load(bias + (<usize>p << 5), 16);
-          const row = (<usize>(y * outW + x0) * <usize>outC + (<usize>p << 3)) << 2;
-          const step = <usize>outC << 2;
-          store8(output + row, residual ? residual + row : 0, c00, c01, bias0, bias1, relu);
-          if (rem > 1) store8(output + row + step, residual ? residual + row + step : 0, c10, c11, bias0, bias1, relu);
-          if (rem > 2) store8(output + row + 2 * step, residual ? residual + row + 2 * step : 0, c20, c21, bias0, bias1, relu);
-          if (rem > 3) store8(output + row + 3 * step, residual ? residual + row + 3 * step : 0, c30, c31, bias0, bias1, relu);
+          storeTile(output, residual, (<usize>(y * outW + x0) * <usize>outC + (<usize>p << 3)) << 2, <usize>outC << 2, rem,
+            c00, c01, c10, c11, c20, c21, c30, c31, bias0, bias1, relu);
         }
         }
       }
@@ -110,9 +106,22 @@ export function conv4x8(
   }
 }
 
+/** Writes a 4-pixel × 8-channel tile (its first `rem` pixels) at byte offset `row`, pixels `step` bytes apart. */
+// @ts-ignore: decorator
+@inline export function storeTile(
+  output: usize, residual: usize, row: usize, step: usize, rem: i32,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  bias0: v128, bias1: v128, relu: i32,
+): void {
+  store8(output + row, residual ? residual + row : 0, c00, c01, bias0, bias1, relu);
+  if (rem > 1) store8(output + row + step, residual ? residual + row + step : 0, c10, c11, bias0, bias1, relu);
+  if (rem > 2) store8(output + row + 2 * step, residual ? residual + row + 2 * step : 0, c20, c21, bias0, bias1, relu);
+  if (rem > 3) store8(output + row + 3 * step, residual ? residual + row + 3 * step : 0, c30, c31, bias0, bias1, relu);
+}
+
 /** Writes 8 channels: acc + bias (+ residual), then ReLU. `out` may equal `res` (in place). */
 // @ts-ignore: decorator
-@inline export function store8(out: usize, res: usize, c0: v128, c1: v128, bias0: v128, bias1: v128, relu: i32): void {
+@inline function store8(out: usize, res: usize, c0: v128, c1: v128, bias0: v128, bias1: v128, relu: i32): void {
   let v0 = f32x4.add(c0, bias0), v1 = f32x4.add(c1, bias1);
   if (res) {
     v0 = f32x4.add(v0, v128.load(res));
