@@ -9,13 +9,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import encodeJpeg, { init as initJpegEncoder } from "@jsquash/jpeg/encode.js";
-import encodeWebp, { init as initWebpEncoder } from "@jsquash/webp/encode.js";
-import encodePng, { init as initPngEncoder } from "@jsquash/png/encode.js";
+import encodeJpeg from "@jsquash/jpeg/encode.js";
+import encodeWebp from "@jsquash/webp/encode.js";
+import encodePng from "@jsquash/png/encode.js";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { startRuntime } from "../../src/runtime/start";
 import { decodeImage } from "../../src/image/decode";
@@ -24,23 +23,16 @@ import { IMAGE_LIMITS } from "../../src/service/extract-image";
 import { syntheticDelfModel } from "../../src/delf/model";
 import { extractDelfFeatures } from "../../src/delf/extract";
 import { upscaleToRgba } from "../../test/shared/large-images";
+import { initPhotoEncoders } from "./photos";
 
-const require = createRequire(import.meta.url);
 const SHARED = fileURLToPath(new URL("../../../shared/data/pairs/", import.meta.url));
 const IMAGES = ["graf/img1.png", "opencv-samples/aero1.jpg", "opencv-samples/leuvenA.jpg", "opencv-samples/box_in_scene.png"];
-
-async function compile(specifier: string): Promise<WebAssembly.Module> {
-  return WebAssembly.compile(new Uint8Array(await readFile(require.resolve(specifier))));
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: "string" } } });
   const out = values.out ?? fileURLToPath(new URL("../../build/bench/accuracy/", import.meta.url));
   await mkdir(out, { recursive: true });
-  const init = (f: unknown) => f as (m: WebAssembly.Module) => Promise<unknown>;
-  await init(initJpegEncoder)(await compile("@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm"));
-  await init(initWebpEncoder)(await compile("@jsquash/webp/codec/enc/webp_enc_simd.wasm"));
-  await init(initPngEncoder)(await compile("@jsquash/png/codec/pkg/squoosh_png_bg.wasm"));
+  await initPhotoEncoders();
   const modules = await loadNodeWasmModules();
   await startRuntime(modules);
   const jpeg = { quality: 90, progressive: false, baseline: true, auto_subsample: false, chroma_subsample: 2 };

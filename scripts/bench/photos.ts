@@ -30,16 +30,21 @@ async function compile(specifier: string): Promise<WebAssembly.Module> {
   return WebAssembly.compile(new Uint8Array(await readFile(require.resolve(specifier))));
 }
 
+/** The @jsquash JPEG, WebP and PNG encoders, ready (their wasm read from node_modules). */
+export async function initPhotoEncoders(): Promise<void> {
+  const init = (f: unknown) => f as (m: WebAssembly.Module) => Promise<unknown>;
+  await init(initJpegEncoder)(await compile("@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm"));
+  await init(initWebpEncoder)(await compile("@jsquash/webp/codec/enc/webp_enc_simd.wasm"));
+  await init(initPngEncoder)(await compile("@jsquash/png/codec/pkg/squoosh_png_bg.wasm"));
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { out: { type: "string" }, grain: { type: "string", default: "24" }, only: { type: "string" } } });
   const only = values.only?.split(",");
   const out = values.out ?? DEFAULT_PHOTO_DIR;
   const grain = Number(values.grain);
   await mkdir(out, { recursive: true });
-  const init = (f: unknown) => f as (m: WebAssembly.Module) => Promise<unknown>;
-  await init(initJpegEncoder)(await compile("@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm"));
-  await init(initWebpEncoder)(await compile("@jsquash/webp/codec/enc/webp_enc_simd.wasm"));
-  await init(initPngEncoder)(await compile("@jsquash/png/codec/pkg/squoosh_png_bg.wasm"));
+  await initPhotoEncoders();
   const modules = await loadNodeWasmModules();
   const jpeg = (progressive: boolean) => ({ quality: 90, progressive, baseline: !progressive, auto_subsample: false, chroma_subsample: 2 });
   for (const i of [1, 2]) {
