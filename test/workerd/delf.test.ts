@@ -7,7 +7,7 @@ import { startRuntime } from "../../src/runtime/start";
 import { syntheticModelTensors } from "../../src/delf/synthetic";
 import { syntheticDelfModel, type DelfModel } from "../../src/delf/model";
 import { extractDelfFeatures } from "../../src/delf/extract";
-import { featuresDigest, fixturePixels, FIXTURE_DIGESTS, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "../node/delf/fixture";
+import { featuresDigest, fixtureDigestWith, fixturePixels, FIXTURE_DIGESTS, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "../node/delf/fixture";
 import { bestConvKernelFlavour } from "../../src/delf/conv-engine/kernel";
 
 describe("DELF extraction inside workerd", () => {
@@ -38,12 +38,6 @@ describe("DELF extraction inside workerd", () => {
     { convEngine: "tfjs", kernelFlavour: undefined },
     { convEngine: "wasm", kernelFlavour: "simd128" },
   ] as const)("conv engine $convEngine $kernelFlavour: the fixture digest as in Node", async (options) => {
-    const m = syntheticDelfModel(1, options);
-    try {
-      const f = await extractDelfFeatures(m, fixturePixels(), FIXTURE_OPTIONS);
-      expect(await featuresDigest(f)).toBe(FIXTURE_DIGESTS[options.kernelFlavour ?? "tfjs"]);
-    } finally {
-      m.dispose();
-    }
+    expect(await fixtureDigestWith(options)).toBe(FIXTURE_DIGESTS[options.kernelFlavour ?? "tfjs"]);
   });
 });

@@ -2,6 +2,8 @@
 import { sha256Hex } from "../../../src/model/model-directory";
 import type { Features, Pixels } from "../../../src/types";
 import type { NamedTensor } from "../../../src/delf/synthetic";
+import { syntheticDelfModel, type CreateModelOptions } from "../../../src/delf/model";
+import { extractDelfFeatures } from "../../../src/delf/extract";
 
 /** 96×80 procedural RGB texture (no files needed). */
 export function fixturePixels(): Pixels {
@@ -47,3 +49,13 @@ export const FIXTURE_DIGESTS = {
   simd128: "8a87ebe00f4129f79c0a6ea6ec871fd52ddccabb774609964c3cfa9f02e687ec",
   "relaxed-simd": "fd5ab6e9b2db752618a2f86e4b0b48460b7d3831d39d3be9f5ab913b34c5b92c",
 } as const;
+
+/** The fixture extraction's digest with a fresh synthetic:1 model built with `options` (then disposed). */
+export async function fixtureDigestWith(options: CreateModelOptions): Promise<string> {
+  const model = syntheticDelfModel(1, options);
+  try {
+    return await featuresDigest(await extractDelfFeatures(model, fixturePixels(), FIXTURE_OPTIONS));
+  } finally {
+    model.dispose();
+  }
+}

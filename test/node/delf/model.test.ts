@@ -8,7 +8,7 @@ import { createDelfModel, syntheticDelfModel, type DelfModel } from "../../../sr
 import { extractDelfFeatures } from "../../../src/delf/extract";
 import { DelfError } from "../../../src/delf/errors";
 import { tfjsWasmHeapBytes } from "../../../src/runtime/tfjs";
-import { featuresDigest, fixturePixels, FIXTURE_DIGESTS, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "./fixture";
+import { featuresDigest, fixtureDigestWith, fixturePixels, FIXTURE_DIGESTS, FIXTURE_OPTIONS, SYNTHETIC_1_DIGEST, tensorsDigest } from "./fixture";
 import { bestConvKernelFlavour } from "../../../src/delf/conv-engine/kernel";
 import { startNodeRuntime } from "./helpers";
 
@@ -102,13 +102,7 @@ describe("DelfModel", () => {
   ] as const)("fixture digest with conv engine $convEngine $kernelFlavour (the workerd test expects the same)", async (options) => {
     if (options.kernelFlavour === "relaxed-simd" && bestConvKernelFlavour() !== "relaxed-simd")
       throw new Error("relaxed SIMD unavailable: run Node with --experimental-wasm-relaxed-simd (vitest.config.ts does)");
-    const m = syntheticDelfModel(1, options);
-    try {
-      const f = await extractDelfFeatures(m, fixturePixels(), FIXTURE_OPTIONS);
-      expect(await featuresDigest(f)).toBe(FIXTURE_DIGESTS[options.kernelFlavour ?? "tfjs"]);
-    } finally {
-      m.dispose();
-    }
+    expect(await fixtureDigestWith(options)).toBe(FIXTURE_DIGESTS[options.kernelFlavour ?? "tfjs"]);
   });
 
   it("refuses a tensor map with a missing tensor (invalid_model)", () => {
