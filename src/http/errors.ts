@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   item_not_found: 404,
   job_not_found: 404,
   method_not_allowed: 405,
+  upload_timeout: 408,
   payload_too_large: 413,
   image_too_large: 413,
   metadata_too_large: 413,

@@ -31,6 +31,10 @@ export interface MultipartLimits {
   bodyHint?: string;
   /** Any one part (file or text). */
   maxPartBytes: number;
+  /** Longest wait for the next chunk of the body: a stalled client is refused (408 upload_timeout). */
+  idleTimeoutMs: number;
+  /** Longest time for the whole body, from the first read. */
+  totalTimeoutMs: number;
 }
 
 const MAX_HEADER_BYTES = 8 * 1024;
@@ -57,14 +61,45 @@ class BodyReader {
   pending: Uint8Array = EMPTY;
   total = 0;
   ended = false;
+  private readonly startedAt = Date.now();
   constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>, private readonly limits: MultipartLimits) {}
+
+  /**
+   * The next chunk within the deadlines. A streamed part is read while its decode holds the isolate's
+   * extraction queue, so a client that stalls or trickles must not hold it for longer than these.
+   */
+  private async nextChunk(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const { idleTimeoutMs, totalTimeoutMs } = this.limits;
+    const totalLeft = this.startedAt + totalTimeoutMs - Date.now();
+    const wait = Math.min(idleTimeoutMs, totalLeft);
+    const timedOut = () =>
+      new ApiError(
+        "upload_timeout",
+        wait === idleTimeoutMs
+          ? `no bytes of the request body arrived for ${idleTimeoutMs} ms`
+          : `the request body did not finish within ${totalTimeoutMs} ms`,
+      );
+    if (wait <= 0) throw timedOut();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(timedOut());
+        void this.cancel(); // the client is told to stop; its pending read ends
+      }, wait);
+    });
+    try {
+      return await Promise.race([this.reader.read(), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /** Appends the next chunk to `pending`; false at the end of the body. */
   async more(): Promise<boolean> {
     if (this.ended) return false;
     let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      result = await this.reader.read();
+      result = await this.nextChunk();
     } catch (error) {
       throw error instanceof ApiError ? error : malformed(`unreadable: ${(error as Error).message}`);
     }

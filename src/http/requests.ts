@@ -62,7 +62,12 @@ const MATCH_FIELDS: readonly string[] = ["image1", "image2", "options"];
  * whole (docs/images.md, "Uploads").
  */
 async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
-  const limits: MultipartLimits = { maxBodyBytes: LIMITS.maxMatchUploadBytes, maxPartBytes: LIMITS.maxImageBytes };
+  const limits: MultipartLimits = {
+    maxBodyBytes: LIMITS.maxMatchUploadBytes,
+    maxPartBytes: LIMITS.maxImageBytes,
+    idleTimeoutMs: LIMITS.uploadIdleTimeoutMs,
+    totalTimeoutMs: LIMITS.uploadTimeoutMs,
+  };
   const parts = streamMultipart(req.raw, limits);
   const held: Partial<Record<ImageField, Uint8Array>> = {};
   let streaming: { field: ImageField; body: ByteSource } | null = null;

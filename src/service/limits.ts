@@ -77,5 +77,12 @@ export const LIMITS = {
    */
   maxQueuedJobs: 64,
   urlTimeoutMs: 10_000,
+  /**
+   * A streamed upload (/v1/match multipart) is decoded while it arrives, inside the extraction queue:
+   * no chunk for this long, or the body not done after uploadTimeoutMs, is a 408 upload_timeout, so a
+   * stalled or trickling client cannot hold the queue. 120 s carries two 16 MiB photos at ≈ 2.3 Mbit/s.
+   */
+  uploadIdleTimeoutMs: 10_000,
+  uploadTimeoutMs: 120_000,
   maxRedirects: 3,
 } as const;

@@ -24,6 +24,7 @@ const errors = Object.fromEntries(
   [
     [400, "invalid_request, invalid_json, invalid_options, invalid_features, image_decode_failed, image_fetch_failed"],
     [401, "unauthorized (only when the API_KEY secret is set)"],
+    [408, "upload_timeout (a /v1/match multipart upload, decoded while it arrives, that sends nothing for 10 s or takes over 120 s)"],
     [413, "payload_too_large, image_too_large"],
     [415, "unsupported_media_type"],
     [429, "rate_limited"],

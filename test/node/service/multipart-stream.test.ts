@@ -21,7 +21,7 @@ function request(body: Uint8Array, seed: number, maxChunk: number): Request {
   return new Request("http://x/", { method: "POST", body: stream, headers: { "content-type": `multipart/form-data; boundary=${FUZZ_BOUNDARY}` }, duplex: "half" } as RequestInit);
 }
 
-const limits = () => ({ maxBodyBytes: 1 << 24, maxPartBytes: 1 << 22 });
+const limits = () => ({ maxBodyBytes: 1 << 24, maxPartBytes: 1 << 22, idleTimeoutMs: 60_000, totalTimeoutMs: 600_000 });
 
 async function parse(body: Uint8Array, seed: number, maxChunk: number) {
   const out: Array<{ name: string; isFile: boolean; bytes: Uint8Array }> = [];
@@ -64,8 +64,50 @@ describe("streamMultipart: own boundary scan", () => {
     await expect(parse(body.subarray(0, body.length - 10), 6, 3000)).rejects.toMatchObject({ code: "invalid_request", status: 400 });
     await expect(parse(body.subarray(5), 7, 3000)).rejects.toMatchObject({ code: "invalid_request" });
     const over = (async () => {
-      for await (const part of streamMultipart(request(body, 8, 3000), { maxBodyBytes: 1 << 24, maxPartBytes: 100_000 })) await readAll(part.body);
+      for await (const part of streamMultipart(request(body, 8, 3000), { ...limits(), maxPartBytes: 100_000 })) await readAll(part.body);
     })();
     await expect(over).rejects.toMatchObject({ code: "payload_too_large", status: 413 });
+  });
+
+  /** A body that sends `head` at once, then one byte every `everyMs` (null: nothing more, ever), and counts its cancels. */
+  function slowRequest(head: Uint8Array, everyMs: number | null) {
+    const state = { cancelled: 0 };
+    let sentHead = false;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!sentHead) {
+          sentHead = true;
+          return controller.enqueue(head);
+        }
+        await new Promise((resolve) => (everyMs === null ? undefined : setTimeout(resolve, everyMs)));
+        controller.enqueue(new Uint8Array([120]));
+      },
+      cancel() {
+        state.cancelled++;
+      },
+    });
+    const req = new Request("http://x/", { method: "POST", body: stream, headers: { "content-type": `multipart/form-data; boundary=${FUZZ_BOUNDARY}` }, duplex: "half" } as RequestInit);
+    return { req, state };
+  }
+  // Up to image1's headers and 3 bytes of its body: the stall comes inside a part.
+  const image1Body = Buffer.from(body).indexOf("\r\n\r\n", Buffer.from(body).indexOf('name="image1"')) + 4;
+  const imageHead = body.subarray(0, image1Body + 3);
+
+  it("a client that stalls mid-part is a 408 upload_timeout after the idle bound, and its body is cancelled", async () => {
+    const { req, state } = slowRequest(imageHead, null); // without the bound this read would wait forever
+    const read = (async () => {
+      for await (const part of streamMultipart(req, { ...limits(), idleTimeoutMs: 100 })) await readAll(part.body);
+    })();
+    await expect(read).rejects.toMatchObject({ code: "upload_timeout", status: 408, message: expect.stringContaining("no bytes") });
+    expect(state.cancelled).toBe(1);
+  });
+
+  it("a client that trickles (a byte within each idle bound) is a 408 upload_timeout at the total bound", async () => {
+    const { req, state } = slowRequest(imageHead, 20);
+    const read = (async () => {
+      for await (const part of streamMultipart(req, { ...limits(), idleTimeoutMs: 1_000, totalTimeoutMs: 300 })) await readAll(part.body);
+    })();
+    await expect(read).rejects.toMatchObject({ code: "upload_timeout", status: 408, message: expect.stringContaining("did not finish") });
+    expect(state.cancelled).toBe(1);
   });
 });

@@ -121,4 +121,30 @@ describe.skipIf(!haveShared)("/v1/match multipart as a stream", () => {
     expect(again.status).toBe(200);
     expect(answer(again)).toEqual(answer(good));
   }, 300_000);
+
+  it("a client that stalls mid-upload gets 408 upload_timeout and frees the isolate's queue: the request behind it is answered", async () => {
+    const limits = LIMITS as { uploadIdleTimeoutMs: number };
+    const idle = limits.uploadIdleTimeoutMs;
+    limits.uploadIdleTimeoutMs = 300;
+    try {
+      const bytes = multipartBody([options, file("image1", img1), file("image2", img2)], FUZZ_BOUNDARY);
+      let sent = false;
+      const stalled = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent) return new Promise<void>(() => undefined); // never another byte
+          sent = true;
+          controller.enqueue(bytes.slice(0, bytes.length - (img2.length >> 1))); // half of image 2
+        },
+      });
+      const stalledResponse = app.fetch(
+        new Request("http://x/v1/match", { method: "POST", body: stalled, headers: { "content-type": `multipart/form-data; boundary=${FUZZ_BOUNDARY}` }, duplex: "half" } as RequestInit),
+      );
+      const behind = match([options, file("image1", img1), file("image2", img2)]); // queued behind the stalled decode
+      const res = await stalledResponse;
+      expect({ status: res.status, code: ((await res.json()) as Json).error?.code }).toEqual({ status: 408, code: "upload_timeout" });
+      expect((await behind).status).toBe(200);
+    } finally {
+      limits.uploadIdleTimeoutMs = idle;
+    }
+  }, 300_000);
 });
