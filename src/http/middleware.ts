@@ -45,11 +45,15 @@ const bufferedBodyLimit: MiddlewareHandler<Env> = bodyLimit({
   },
 });
 
+/** Routes whose multipart uploads are read as a stream (src/http/requests.ts, readImagesMultipart). */
+const STREAMED_UPLOAD_PATHS = new Set(["/v1/match", "/v1/features"]);
+
 /**
- * A /v1/match multipart upload is read as a stream and bounded while it is read (src/http/requests.ts);
+ * A /v1/match or /v1/features multipart upload is read as a stream and bounded while it is read;
  * hono's bodyLimit would read a body without Content-Length whole first. Every other body: maxBodyBytes.
  */
 export const requestBodyLimit: MiddlewareHandler<Env> = async (c, next) => {
-  const streamed = c.req.method === "POST" && c.req.path === "/v1/match" && (c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
+  const streamed =
+    c.req.method === "POST" && STREAMED_UPLOAD_PATHS.has(c.req.path) && (c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
   return streamed ? next() : bufferedBodyLimit(c, next);
 };

@@ -7,7 +7,7 @@ import { ApiError } from "./errors";
 import { parseJson, validate } from "./validate";
 import { bodyKind, readForm, readJson } from "./request-body";
 import { checkImageUrl, decodeBase64Image, multipartFile, multipartText, streamImageUrl } from "./image-input";
-import type { ByteSource } from "../image/byte-source";
+import { readAll, type ByteSource } from "../image/byte-source";
 import {
   ExtractOptionsSchema,
   FeaturesJsonBodySchema,
@@ -48,46 +48,49 @@ function validateBody<S extends z.ZodTypeAny>(schema: S, body: unknown, optionsS
  */
 export type ImageSource = () => Promise<Uint8Array | ByteSource>;
 
-type ImageField = "image1" | "image2";
-type MatchField = ImageField | "options";
-const MATCH_FIELDS: readonly string[] = ["image1", "image2", "options"];
-
 /**
- * /v1/match's multipart body, read as a stream in body order. With the options part first, each image
- * part is handed to the decoder as a stream when the route asks for it: image 1 is decoded while it
- * arrives, before image 2's bytes are read, so an encoded file never exists whole and the body may
- * carry two full-size images (LIMITS.maxMatchUploadBytes). An image that comes before the options,
- * or before the image the route asks for, must be held whole (its fit is not known yet, or its turn
- * has not come): from then on the body is bounded by LIMITS.maxBodyBytes, the bound of a body held
- * whole (docs/images.md, "Uploads").
+ * A multipart body with image fields and an "options" field, read as a stream in body order (the
+ * /v1/match and /v1/features uploads). With the options part first, each image part is handed to the
+ * decoder as a stream when the route asks for it: image 1 is decoded while it arrives, before image
+ * 2's bytes are read, so an encoded file never exists whole and the body may carry full-size images
+ * (`maxUploadBytes`). An image that comes before the options, or before the image the route
+ * asks for, must be held whole (its fit is not known yet, or its turn has not come): from then on the
+ * body is bounded by LIMITS.maxBodyBytes, the bound of a body held whole (docs/images.md, "Uploads").
  */
-async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
+async function readImagesMultipart<F extends string, S extends z.ZodTypeAny>(
+  req: HonoRequest,
+  imageFields: readonly F[],
+  optionsSchema: S,
+  maxUploadBytes: number,
+): Promise<{ images: Record<F, ImageSource>; options: z.infer<S> }> {
   const limits: MultipartLimits = {
-    maxBodyBytes: LIMITS.maxMatchUploadBytes,
+    maxBodyBytes: maxUploadBytes,
     maxPartBytes: LIMITS.maxImageBytes,
     idleTimeoutMs: LIMITS.uploadIdleTimeoutMs,
     totalTimeoutMs: LIMITS.uploadTimeoutMs,
   };
   const parts = streamMultipart(req.raw, limits);
-  const held: Partial<Record<ImageField, Uint8Array>> = {};
-  let streaming: { field: ImageField; body: ByteSource } | null = null;
+  const lastImage = imageFields[imageFields.length - 1];
+  const held = new Map<F, Uint8Array>();
+  let streaming: { field: F; body: ByteSource } | null = null;
   const seen = new Set<string>();
   let optionsText: string | undefined;
   let ended = false;
+  const heldHint = ` with an image before the "options" field; send "options" first to upload up to ${maxUploadBytes} bytes`;
   const boundLimits = () => {
-    if (held.image1 || held.image2) {
+    if (held.size > 0) {
       limits.maxBodyBytes = LIMITS.maxBodyBytes;
-      limits.bodyHint = ` with an image before the "options" field; send "options" first to upload up to ${LIMITS.maxMatchUploadBytes} bytes`;
+      limits.bodyHint = heldHint;
     } else {
-      limits.maxBodyBytes = LIMITS.maxMatchUploadBytes;
+      limits.maxBodyBytes = maxUploadBytes;
       limits.bodyHint = undefined;
     }
   };
   /**
-   * Reads up to the next image1/image2/options part (other fields are skipped, as formData() callers
+   * Reads up to the next image or options part (other fields are skipped, as formData() callers
    * did). The `wanted` image is left unread, as a stream; any other image is held whole.
    */
-  const readPart = async (wanted?: ImageField): Promise<MatchField | null> => {
+  const readPart = async (wanted?: F): Promise<F | "options" | null> => {
     for (;;) {
       const next = await parts.next();
       if (next.done) {
@@ -95,8 +98,8 @@ async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSour
         return null;
       }
       const part = next.value;
-      if (!MATCH_FIELDS.includes(part.name)) continue;
-      const field = part.name as MatchField;
+      if (part.name !== "options" && !imageFields.includes(part.name as F)) continue;
+      const field = part.name as F | "options";
       if (seen.has(field)) throw new ApiError("invalid_request", `multipart field "${field}" appears more than once`);
       seen.add(field);
       if (field === "options") {
@@ -108,7 +111,10 @@ async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSour
       if (!part.isFile) throw new ApiError("invalid_request", `multipart field "${field}" must be a file, not text`);
       if (field === wanted) streaming = { field, body: part.body };
       else {
-        held[field] = await part.bytes();
+        // Held whole: bounded as it is read, since the rest of the body may already be buffered.
+        const heldBytes = [...held.values()].reduce((n, bytes) => n + bytes.length, 0);
+        const tooLarge = () => new ApiError("payload_too_large", `request body is larger than ${LIMITS.maxBodyBytes} bytes${heldHint}`);
+        held.set(field, await readAll(part.body, LIMITS.maxBodyBytes - heldBytes, tooLarge));
         boundLimits();
       }
       return field;
@@ -119,24 +125,24 @@ async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSour
     const field = await readPart();
     if (field === null || field === "options") break;
   }
-  const options = optionsFromField(MatchOptionsSchema, optionsText);
-  /** After image 2 (the last one asked for): the rest of the body, for duplicates and the closing boundary. */
+  const options = optionsFromField(optionsSchema, optionsText);
+  /** After the last image asked for: the rest of the body, for duplicates and the closing boundary. */
   const readRest = async () => {
     while (!ended) await readPart();
   };
-  const source = (field: ImageField): ImageSource => async () => {
-    while (!held[field] && streaming?.field !== field && !ended) await readPart(field);
-    const bytes = held[field];
+  const source = (field: F): ImageSource => async () => {
+    while (!held.has(field) && streaming?.field !== field && !ended) await readPart(field);
+    const bytes = held.get(field);
     if (bytes) {
-      delete held[field];
+      held.delete(field);
       boundLimits(); // nothing undecoded may be held any more: the full bound again
-      if (field === "image2") await readRest();
+      if (field === lastImage) await readRest();
       return bytes;
     }
     const body = streaming?.field === field ? streaming.body : null;
     if (!body) throw new ApiError("invalid_request", `multipart field "${field}" (a file) is missing`);
     streaming = null;
-    if (field === "image1") return body;
+    if (field !== lastImage) return body;
     return {
       read: async () => {
         const piece = await body.read();
@@ -145,7 +151,8 @@ async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSour
       },
     };
   };
-  return { image1: source("image1"), image2: source("image2"), options };
+  const images = Object.fromEntries(imageFields.map((field) => [field, source(field)])) as Record<F, ImageSource>;
+  return { images, options };
 }
 
 /**
@@ -154,7 +161,10 @@ async function readMatchMultipart(req: HonoRequest): Promise<{ image1: ImageSour
  * (docs/images.md, "Streamed decoding"). URLs are validated up front.
  */
 export async function readMatchRequest(req: HonoRequest): Promise<{ image1: ImageSource; image2: ImageSource; options: MatchOptionsInput }> {
-  if (bodyKind(req, ["multipart", "json"]) === "multipart") return readMatchMultipart(req);
+  if (bodyKind(req, ["multipart", "json"]) === "multipart") {
+    const { images, options } = await readImagesMultipart(req, ["image1", "image2"] as const, MatchOptionsSchema, LIMITS.maxMatchUploadBytes);
+    return { ...images, options };
+  }
   const body = validateBody(MatchJsonBodySchema, await readJson(req), MatchOptionsSchema);
   for (const [input, field] of [[body.image1, "image1"], [body.image2, "image2"]] as const) if ("url" in input) checkImageUrl(input.url, field);
   const load = (input: { url: string } | { base64: string }, field: string): ImageSource => () => imageInput(input, field);
@@ -163,9 +173,8 @@ export async function readMatchRequest(req: HonoRequest): Promise<{ image1: Imag
 
 export async function readFeaturesRequest(req: HonoRequest): Promise<{ image: Uint8Array | ByteSource; options: ExtractOptionsInput }> {
   if (bodyKind(req, ["multipart", "json"]) === "multipart") {
-    const form = await readForm(req);
-    const options = optionsFromField(ExtractOptionsSchema, multipartText(form, "options"));
-    return { image: await multipartFile(form, "image"), options };
+    const { images, options } = await readImagesMultipart(req, ["image"] as const, ExtractOptionsSchema, LIMITS.maxFeaturesUploadBytes);
+    return { image: await images.image(), options };
   }
   const body = validateBody(FeaturesJsonBodySchema, await readJson(req), ExtractOptionsSchema);
   return { image: await imageInput(body.image, "image"), options: body.options ?? {} };

@@ -17,6 +17,8 @@ export const LIMITS = {
    * the options and the part headers.
    */
   maxMatchUploadBytes: 2 * 40 * 1024 * 1024 + 1024 * 1024,
+  /** A /v1/features multipart upload, read the same way: one image at the per-image limit, plus room. */
+  maxFeaturesUploadBytes: 40 * 1024 * 1024 + 1024 * 1024,
   /**
    * One encoded image that is decoded while it arrives: a /v1/match or /v1/features URL, a /v1/match
    * upload part. A baseline or progressive JPEG and a PNG above 1 MP never exist whole (the decoder
@@ -27,7 +29,7 @@ export const LIMITS = {
    */
   maxImageBytes: 40 * 1024 * 1024,
   /**
-   * One encoded image that is held whole: base64, a /v1/features or /v1/verify upload (formData), the
+   * One encoded image that is held whole: base64, an upload part sent before its "options", the
    * retrieval inputs, a WebP (libwebp needs the file in memory, copied into its wasm memory), an image
    * of ≤ 1 MP (the exact path's codecs take a buffer), the originals of ?format=svg. Two 11.7 MiB
    * files held one after the other peaked at 118.6 MiB (docs/BENCHMARKS.md, "Large photos").

@@ -147,4 +147,32 @@ describe.skipIf(!haveShared)("/v1/match multipart as a stream", () => {
       limits.uploadIdleTimeoutMs = idle;
     }
   }, 300_000);
+
+  it("/v1/features uploads are streamed the same way: a photo above the held-whole bound is answered with options first, refused before them", async () => {
+    async function features(parts: Part[]): Promise<{ status: number; body: Json }> {
+      const { stream } = counted(multipartBody(parts, FUZZ_BOUNDARY));
+      const res = await app.fetch(
+        new Request("http://x/v1/features", { method: "POST", body: stream, headers: { "content-type": `multipart/form-data; boundary=${FUZZ_BOUNDARY}` }, duplex: "half" } as RequestInit),
+      );
+      return { status: res.status, body: (await res.json()) as Json };
+    }
+    const large = await toPng(upscaleToRgba(scene(400, 300), 1600, 1200)); // > 1 MP: decoded while it arrives
+    const padded = new Uint8Array(LIMITS.maxHeldImageBytes + (1 << 20)); // bytes after IEND still belong to the file
+    padded.set(large);
+    const whole = await app.fetch(
+      new Request("http://x/v1/features", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ image: { base64: Buffer.from(large).toString("base64") }, options: TINY_EXTRACTION }),
+      }),
+    );
+    expect(whole.status).toBe(200);
+    const streamed = await features([options, { name: "image", value: padded, filename: "big.png", type: "image/png" }]);
+    expect(streamed.body.error).toBeUndefined();
+    expect(streamed.status).toBe(200);
+    expect(streamed.body.features).toEqual(((await whole.json()) as Json).features);
+    const before = await features([{ name: "image", value: padded, filename: "big.png", type: "image/png" }, options]);
+    expect(error(before)).toEqual({ status: 413, code: "payload_too_large" });
+    expect(before.body.error.message).toMatch(/send "options" first/);
+  }, 300_000);
 });

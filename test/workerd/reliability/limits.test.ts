@@ -52,14 +52,17 @@ describe("request body", () => {
           controller.enqueue(new Uint8Array(1 << 20));
         },
       });
-      // /v1/match reads multipart as a stream: bytes that are no multipart are refused at once.
-      const expected = path === "/v1/match" ? { status: 400, code: "invalid_request" } : { status: 413, code: "payload_too_large" };
+      // /v1/match and /v1/features read multipart as a stream: bytes that are no multipart are refused at once.
+      const expected = path === "/v1/verify" ? { status: 413, code: "payload_too_large" } : { status: 400, code: "invalid_request" };
       expect(error(await call(path, stream, MULTIPART))).toEqual(expected);
       expect(pulled).toBeLessThanOrEqual(LIMITS.maxBodyBytes + 3 * (1 << 20));
     }
   });
 
-  it(`/v1/match multipart: 413 payload_too_large above ${LIMITS.maxMatchUploadBytes} bytes, counted while streaming (reading stops)`, async () => {
+  it.each([
+    ["/v1/match", LIMITS.maxMatchUploadBytes],
+    ["/v1/features", LIMITS.maxFeaturesUploadBytes],
+  ])(`%s multipart: 413 payload_too_large above %i bytes, counted while streaming (reading stops)`, async (path, maxUploadBytes) => {
     const head = multipartBody([{ name: "options", value: JSON.stringify(TINY_EXTRACTION) }, { name: "note", value: "" }], FUZZ_BOUNDARY, { close: false });
     const partHead = new TextEncoder().encode(`--${FUZZ_BOUNDARY}\r\nContent-Disposition: form-data; name="filler"; filename="f"\r\n\r\n`);
     let pulled = 0;
@@ -68,14 +71,14 @@ describe("request body", () => {
         controller.enqueue(head);
       },
       pull(controller) {
-        if (pulled > LIMITS.maxMatchUploadBytes * 2) return controller.close();
+        if (pulled > maxUploadBytes * 2) return controller.close();
         pulled += 1 << 20;
         // 1 MiB filler fields: each under the per-part limit, together over the body limit.
         controller.enqueue(new Uint8Array([...partHead, ...new Uint8Array((1 << 20) - partHead.length - 2), 13, 10]));
       },
     });
-    expect(error(await call("/v1/match", stream, MULTIPART))).toEqual({ status: 413, code: "payload_too_large" });
-    expect(pulled).toBeLessThanOrEqual(LIMITS.maxMatchUploadBytes + 3 * (1 << 20));
+    expect(error(await call(path, stream, MULTIPART))).toEqual({ status: 413, code: "payload_too_large" });
+    expect(pulled).toBeLessThanOrEqual(maxUploadBytes + 3 * (1 << 20));
   });
 
   // Since issue 11 the body limit (10 MiB) is below the image limit (12 MiB, for URL downloads): an
