@@ -4,7 +4,8 @@
  * Cold parts: runtime start (tfjs-wasm + kernels), read + verify the model directory (sha-256 of
  * every shard, names, shapes — from memory: the directory export-weights writes, built in memory
  * here so Node and workerd read the same bytes without I/O), pack (BN fold + packing + Winograd
- * transforms), warm-up (64² pass), first pyramid. Input: the 256² procedural texture, tutorial scales.
+ * transforms), warm-up (64² pass), first pyramid. Then pairs of warm runs (baseline and product back
+ * to back, ABBA order): speedup = ratio of the medians, pairedSpeedup = median of the pairs' ratios. Input: the 256² procedural texture, tutorial scales.
  */
 import type { WasmModules } from "../../../src/runtime/wasm-modules";
 import { startRuntime } from "../../../src/runtime/start";
@@ -26,6 +27,8 @@ export interface ExtractionMeasurement {
   warmMedianMs: number;
   baselineMedianMs: number;
   speedup: number;
+  /** Median over the runs of baselineMs[r] / warmMs[r] (each pair back to back, ABBA order). */
+  pairedSpeedup: number;
   /** firstPyramidMs / warmMedianMs. */
   coldOverWarm: number;
   features: number;
@@ -72,12 +75,18 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   }));
   for (const o of others) await extractDelfFeatures(o.model, pixels, options); // warm-up
   const warmMs: number[] = [], baselineMs: number[] = [];
+  // Pairs in ABBA order (baseline first in even runs, product first in odd ones).
   for (let r = 0; r < runs; r++) {
     lap();
-    await extractDelfFeaturesWith(plain.run, model, pixels, options);
-    baselineMs.push(lap());
-    await extractDelfFeatures(model, pixels, options);
-    warmMs.push(lap());
+    for (const which of r % 2 === 0 ? ["baseline", "product"] : ["product", "baseline"]) {
+      if (which === "baseline") {
+        await extractDelfFeaturesWith(plain.run, model, pixels, options);
+        baselineMs.push(lap());
+      } else {
+        await extractDelfFeatures(model, pixels, options);
+        warmMs.push(lap());
+      }
+    }
     for (const o of others) {
       await extractDelfFeatures(o.model, pixels, options);
       o.warmMs.push(lap());
@@ -95,6 +104,7 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
     warmMedianMs,
     baselineMedianMs,
     speedup: Number((baselineMedianMs / warmMedianMs).toFixed(2)),
+    pairedSpeedup: Number(median(warmMs.map((x, r) => baselineMs[r] / x)).toFixed(2)),
     coldOverWarm: Number((firstPyramidMs / warmMedianMs).toFixed(2)),
     features: features.count,
     tile: bestConvKernelTile(),
