@@ -4,7 +4,7 @@
  * Cold parts: runtime start (tfjs-wasm + kernels), read + verify the model directory (sha-256 of
  * every shard, names, shapes — from memory: the directory export-weights writes, built in memory
  * here so Node and workerd read the same bytes without I/O), pack (BN fold + packing + Winograd
- * transforms), warm-up (64² pass), first pyramid. Then pairs of warm runs (baseline and product back
+ * transforms), warm-up (64² passes until tier-up settles: warmUpPasses), first pyramid. Then pairs of warm runs (baseline and product back
  * to back, ABBA order): speedup = ratio of the medians, pairedSpeedup = median of the pairs' ratios. Input: the 256² procedural texture, tutorial scales.
  */
 import type { WasmModules } from "../../../src/runtime/wasm-modules";
@@ -21,7 +21,7 @@ import { plainDelfNetwork } from "../plain-delf";
 
 export interface ExtractionMeasurement {
   flavour: string | null;
-  cold: { runtimeStartMs: number; readVerifyMs: number; packMs: number; warmUpMs: number; firstPyramidMs: number };
+  cold: { runtimeStartMs: number; readVerifyMs: number; packMs: number; warmUpMs: number; warmUpPasses: number; firstPyramidMs: number };
   warmMs: number[];
   baselineMs: number[];
   warmMedianMs: number;
@@ -98,7 +98,7 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   const warmMedianMs = median(warmMs), baselineMedianMs = median(baselineMs);
   return {
     flavour: model.engine.name === "wasm" ? bestConvKernelFlavour() : "tfjs",
-    cold: { runtimeStartMs, readVerifyMs, packMs: round(report.packMs), warmUpMs: round(report.warmUpMs), firstPyramidMs },
+    cold: { runtimeStartMs, readVerifyMs, packMs: round(report.packMs), warmUpMs: round(report.warmUpMs), warmUpPasses: report.warmUpPasses ?? 1, firstPyramidMs },
     warmMs,
     baselineMs,
     warmMedianMs,
