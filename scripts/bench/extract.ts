@@ -1,6 +1,6 @@
 /**
  * `bench -- extract [--size 256] [--scales tutorial|a,b,c] [--runs 5] [--weights synthetic:1|DIR]
- *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--winograd f4x4|f2x2|none] [--baseline] [--level-trials N] [--json]`
+ *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--winograd f4x4|none] [--baseline] [--level-trials N] [--json]`
  * With --baseline, runs alternate between the product's extractor and the plain tfjs-wasm network
  * of scripts/bench/plain-delf.ts (same weights, same input) and one JSON line compares them:
  * {medianMs, baselineMedianMs, speedup, gflopsPerSecond, perScaleMs, peakWasmHeapMiB, runs, …}.
