@@ -13,7 +13,7 @@ import { buildModelDirectory, loadModelDirectory } from "../../../src/model/mode
 import { requiredModelTensors } from "../../../src/model/delf-tensors";
 import { syntheticModelTensors } from "../../../src/delf/synthetic";
 import { createDelfModel, type ModelLoadReport } from "../../../src/delf/model";
-import { extractDelfFeatures, extractDelfFeaturesWith } from "../../../src/delf/extract";
+import { extractDelfFeatures, extractDelfFeaturesWith, type ExtractReport } from "../../../src/delf/extract";
 import { bestConvKernelFlavour, bestConvKernelTile, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 import { TUTORIAL_SCALES } from "../../../src/delf/constants";
 import { texture } from "../../../test/shared/texture";
@@ -22,6 +22,8 @@ import { plainDelfNetwork } from "../plain-delf";
 export interface ExtractionMeasurement {
   flavour: string | null;
   cold: { runtimeStartMs: number; readVerifyMs: number; packMs: number; warmUpMs: number; warmUpPasses: number; firstPyramidMs: number };
+  /** Per scale: [first pyramid, median of the warm runs] ms (where a cold isolate's first answer loses its time). */
+  levelsMs: Record<string, [number, number]>;
   warmMs: number[];
   baselineMs: number[];
   warmMedianMs: number;
@@ -63,8 +65,10 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   lap();
   const pixels = texture(256);
   const options = { scales: [...TUTORIAL_SCALES] };
-  const features = await extractDelfFeatures(model, pixels, options);
+  const firstLevels: ExtractReport = { levels: [] };
+  const features = await extractDelfFeatures(model, pixels, options, firstLevels);
   const firstPyramidMs = lap();
+  const warmLevels = new Map<number, number[]>();
 
   const plain = plainDelfNetwork(new Map(syntheticModelTensors(1).map((x) => [x.name, { shape: x.shape, values: x.values }])));
   await extractDelfFeaturesWith(plain.run, model, pixels, options); // the baseline's warm-up
@@ -83,8 +87,10 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
         await extractDelfFeaturesWith(plain.run, model, pixels, options);
         baselineMs.push(lap());
       } else {
-        await extractDelfFeatures(model, pixels, options);
+        const levels: ExtractReport = { levels: [] };
+        await extractDelfFeatures(model, pixels, options, levels);
         warmMs.push(lap());
+        for (const l of levels.levels) warmLevels.set(l.scale, [...(warmLevels.get(l.scale) ?? []), l.ms]);
       }
     }
     for (const o of others) {
@@ -106,6 +112,7 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
     speedup: Number((baselineMedianMs / warmMedianMs).toFixed(2)),
     pairedSpeedup: Number(median(warmMs.map((x, r) => baselineMs[r] / x)).toFixed(2)),
     coldOverWarm: Number((firstPyramidMs / warmMedianMs).toFixed(2)),
+    levelsMs: Object.fromEntries(firstLevels.levels.map((l) => [String(Number(l.scale.toFixed(4))), [Math.round(l.ms), Math.round(median(warmLevels.get(l.scale) ?? [Number.NaN]))]])),
     features: features.count,
     tile: bestConvKernelTile(),
     ...(others.length ? {
