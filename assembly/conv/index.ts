@@ -1,5 +1,4 @@
 // Entry of the conv kernels' wasm module (imports tfjs-wasm's memory; see conv.ts).
 export { conv4x8 } from "./conv";
-export { winogradInput, winogradOutput } from "./winograd";
 export { conv4x8s } from "./conv-packed";
 export { winograd4Input, winograd4Filter, winograd4Output } from "./winograd4";

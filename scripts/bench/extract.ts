@@ -1,12 +1,14 @@
 /**
  * `bench -- extract [--size 256] [--scales tutorial|a,b,c] [--runs 5] [--weights synthetic:1|DIR]
- *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--winograd f4x4|f2x2|none] [--baseline] [--level-trials N] [--json]`
+ *  [--image PATH] [--engine wasm|tfjs] [--flavour relaxed-simd|simd128] [--winograd f4x4|none] [--baseline] [--level-trials N] [--json]`
  * With --baseline, runs alternate between the product's extractor and the plain tfjs-wasm network
  * of scripts/bench/plain-delf.ts (same weights, same input) and one JSON line compares them:
  * {medianMs, baselineMedianMs, speedup, gflopsPerSecond, perScaleMs, peakWasmHeapMiB, runs, …}.
  * peakWasmHeapMiB is the product's alone: measured before the baseline's weights are uploaded.
  * --level-trials N (with --baseline) adds a contention-robust figure: every level on its own, best of
  * N alternating trials each, summed over the pyramid (levelBestSpeedup; [product, baseline] per scale).
+ * pairedSpeedup / pairedCpuSpeedup: median over the runs − 1 back-to-back pairs (ABBA order) of
+ * baseline ÷ product; pairedSpeedups lists them.
  * Times DELF extraction per pyramid and per scale after one warm-up run (XNNPACK packs weights on
  * the first pass), and reports the MAC-derived GFLOP of the pyramid, the peak tfjs wasm heap and
  * the JS heap. medianCpuMs (process CPU time) is the steadier figure on a shared machine. The input is graf img1 fitted to size² (../shared) or, without it, a procedural
@@ -96,10 +98,12 @@ export async function run(argv: string[]): Promise<number> {
     baseline = timer((report) => extractDelfFeaturesWith(network, model, input, { scales }, report));
     await baseline.run(false);
   }
+  // Alternate, so that machine load drifts hit both alike. The loop's pairs go in ABBA order (baseline
+  // first in odd pairs, product first in even ones): each pair's ratio is one sample of pairedSpeedup.
   for (let r = 1; r < runs; r++) {
-    // Alternate, so that machine load drifts hit both alike.
-    if (baseline) await baseline.run(true);
+    if (baseline && r % 2 === 1) await baseline.run(true);
     await product.run(true);
+    if (baseline && r % 2 === 0) await baseline.run(true);
     jsHeap = Math.max(jsHeap, process.memoryUsage().heapUsed);
   }
   if (baseline) await baseline.run(true);
@@ -163,6 +167,7 @@ export async function run(argv: string[]): Promise<number> {
         baselineGflopsPerSecond: Number((gflop / (median(baseline.totals) / 1000)).toFixed(2)),
         baselinePerScaleMs: perScaleMs(baseline),
         cpuSpeedup: Number((median(baseline.cpuTotals) / median(product.cpuTotals)).toFixed(2)),
+        ...pairedRatios(product, baseline),
         baselineMedianCpuMs: Math.round(median(baseline.cpuTotals)),
         baselineFeatures: baseline.count,
         ...details,
@@ -171,6 +176,23 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;
+}
+
+/**
+ * Same-run ratios of paired runs (baseline ÷ product of the two runs made next to each other in
+ * ABBA order): their median is robust to load bursts that hit one whole run, which a ratio of two medians
+ * is not when samples spread 30–40 %.
+ */
+function pairedRatios(product: ReturnType<typeof timer>, baseline: ReturnType<typeof timer>) {
+  // Pair r of the loop: product run r (run 0 came before the baseline existed), baseline run r − 1.
+  const pairs = (a: number[], b: number[]) => a.slice(1).map((x, i) => b[i] / x);
+  const wall = pairs(product.totals, baseline.totals), cpu = pairs(product.cpuTotals, baseline.cpuTotals);
+  if (wall.length === 0) return {};
+  return {
+    pairedSpeedup: Number(median(wall).toFixed(2)),
+    pairedCpuSpeedup: Number(median(cpu).toFixed(2)),
+    pairedSpeedups: wall.map((x) => Number(x.toFixed(2))),
+  };
 }
 
 /** Wall and CPU time of each timed run of `extract`, per pyramid and per scale. */

@@ -3,7 +3,7 @@
  * The conv kernel's GEMM (a 1×1 conv, bias + ReLU fused; and a stride-1 3×3 through the engine's
  * Winograd path) against tfjs-wasm's XNNPACK (fused matMul / conv2d) on DELF's real layer shapes
  * (M = cells of a level, K = in, N = out), every listed tile alternated in one run
- * (scripts/bench/gemm/measure.ts); each stride-1 3×3 once per Winograd variant (F(4×4), F(2×2), direct). With --workerd the same measurement then runs inside a fresh
+ * (scripts/bench/gemm/measure.ts); each stride-1 3×3 once per Winograd variant (F(4×4), direct). With --workerd the same measurement then runs inside a fresh
  * workerd process (vitest-pool-workers) and each shape gets its workerd/Node time ratio per tile.
  */
 import { parseArgs } from "node:util";

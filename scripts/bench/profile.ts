@@ -1,9 +1,8 @@
 /**
  * `bench -- profile [--size 256] [--scales tutorial|a,b,c] [--runs 3] [--json]`
- * Where the time of one pyramid goes, per layer type, for four extractors on the same input and
+ * Where the time of one pyramid goes, per layer type, for three extractors on the same input and
  * weights: the product (wasm conv engine), the product with convEngine "tfjs" (before this engine:
- * XNNPACK convs + the JS add+ReLU loop), the product with the previous Winograd F(2×2) for the
- * 3×3/1s, and the plain tfjs network of the --baseline benchmark.
+ * XNNPACK convs + the JS add+ReLU loop), and the plain tfjs network of the --baseline benchmark.
  * Wall time per call (wasm runs synchronously), from the fastest of `runs` pyramids of each, after a
  * warm-up; "other" = the pyramid's time outside convs (resize, pools, slices, read-back, NMS, PCA).
  */
@@ -71,15 +70,12 @@ export async function run(argv: string[]): Promise<number> {
   const record = () => recorder(current);
   const product = createDelfModel(tensors(), { trained: false, source: "synthetic:1" });
   const before = createDelfModel(tensors(), { trained: false, source: "synthetic:1" }, { convEngine: "tfjs" });
-  const f2x2 = createDelfModel(tensors(), { trained: false, source: "synthetic:1" }, { winograd: "f2x2" });
   instrument(product.engine, record);
-  instrument(f2x2.engine, record);
   instrument(before.engine, record);
   const plain = plainDelfNetwork(tensors(), (scope, ms, out) => record()(scope, ms, out));
   const extractors: Record<string, (m: DelfModel) => Promise<unknown>> = {
     "product (wasm conv engine)": () => extractDelfFeatures(product, input, { scales }),
     "product, convEngine tfjs (before)": () => extractDelfFeatures(before, input, { scales }),
-    "product, Winograd F(2×2) (round 2)": () => extractDelfFeatures(f2x2, input, { scales }),
     "plain tfjs (baseline)": () => extractDelfFeaturesWith(plain.run, product, input, { scales }),
   };
   const best = new Map<string, { total: number; stats: Stats }>();
@@ -99,7 +95,6 @@ export async function run(argv: string[]): Promise<number> {
   }));
   product.dispose();
   before.dispose();
-  f2x2.dispose();
   plain.dispose();
   process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${JSON.stringify(result, null, 2)}\n`);
   return 0;

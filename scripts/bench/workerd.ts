@@ -6,6 +6,7 @@
  * the plain tfjs baseline. Prints Node's and each isolate's figures and the workerd/Node ratio of
  * the warm medians. --compare-tiles also times the product built with each listed kernel tile in the
  * same loop (`nodeCompare`, `workerdCompare`: warm median and its ratio to the default tile).
+ * `nodePairedSpeedup` / `workerdPairedSpeedups`: median of the per-pair ratios (runs in ABBA order).
  */
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
@@ -29,6 +30,8 @@ export async function run(argv: string[]): Promise<number> {
     workerdOverNode: Number((workerdWarm / node.warmMedianMs).toFixed(2)),
     nodeSpeedup: node.speedup,
     workerdSpeedups: workerd.map((w) => w.speedup),
+    nodePairedSpeedup: node.pairedSpeedup,
+    workerdPairedSpeedups: workerd.map((w) => w.pairedSpeedup),
     workerdColdOverWarm: workerd.map((w) => w.coldOverWarm),
     ...(compareTiles.length ? { tile: node.tile, workerdTile: workerd[0]?.tile, nodeCompare: node.compare, workerdCompare: workerd.map((w) => w.compare) } : {}),
     node,

@@ -11,7 +11,7 @@ import { PIXEL_OFFSET, PIXEL_SCALE } from "./constants";
 import { postProcessDescriptors } from "./descriptors";
 import { DelfError } from "./errors";
 import type { DelfModel } from "./model";
-import { runNetwork, type LevelOutput } from "./network";
+import { BAND_HALO, runNetwork, type LevelOutput } from "./network";
 
 /** The forward pass of one level (the product's runNetwork; benchmarks pass a plain one). */
 export type NetworkRunner = (model: DelfModel, input: tf.Tensor4D, stemBands: number) => LevelOutput;
@@ -58,16 +58,21 @@ function normalisedImage(pixels: Pixels): tf.Tensor4D {
 }
 
 /**
- * Stem bands per level (network.ts): at most 240² level pixels per band, but at least 64 level rows
- * (8 block1 rows) per band, since each band recomputes 32 halo rows on both sides. For the 256² tutorial
- * pyramid: 512² → 5 bands, 362² → 3, 256² → 2, smaller levels → 1. Measured peak wasm heap of that
- * pyramid: 124.3 MiB with 256² per band, 103.5 MiB with 240² (docs/BENCHMARKS.md, "DELF extraction").
- * With the wasm conv engine, 362² bands grow the heap one step (84.6 → 101.6 MiB) in a tutorial match.
+ * Stem bands per level (network.ts): the fewest bands whose rows, halos included, hold at most 362²
+ * level pixels, but at least 64 level rows (8 block1 rows) per band. For the 256² tutorial pyramid:
+ * 512² → 3 bands, 362² and smaller levels → 1: 9 stem runs instead of 14 with the former rule (240²
+ * without halos), 55 fewer conv calls and a third of the halo pixels recomputed. Peak wasm heap of
+ * that pyramid, which grows in 1.2× steps: 69.5 MiB, against 83.4 with the former rule, 83.4 with
+ * 512² in 2 bands and 100.1 unbanded. docs/BENCHMARKS.md, "Round 4".
  */
-const STEM_BAND_PIXELS = 240 * 240;
+const STEM_BAND_PIXELS = 362 * 362;
 const MIN_BAND_ROWS = 64;
-const stemBands = (level: PyramidLevel) =>
-  Math.max(1, Math.min(Math.ceil((level.height * level.width) / STEM_BAND_PIXELS), Math.floor(level.height / MIN_BAND_ROWS)));
+function stemBands({ height, width }: PyramidLevel): number {
+  const most = Math.max(1, Math.floor(height / MIN_BAND_ROWS));
+  let bands = 1;
+  while (bands < most && (bands === 1 ? height : Math.ceil(height / bands) + 2 * BAND_HALO) * width > STEM_BAND_PIXELS) bands++;
+  return bands;
+}
 
 async function extractLevel(
   network: NetworkRunner,

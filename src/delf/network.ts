@@ -42,7 +42,7 @@ function runUnit(model: DelfModel, x: tf.Tensor4D, unit: UnitSpec): tf.Tensor4D 
 /** Units of block1 (the stem ends there: output stride 8). */
 const STEM_UNITS = RESNET_BLOCKS[0].units;
 /** Input rows of context above and below a band: > the stem's receptive radius (17 px), multiple of 8 (24: banded = unbanded exactly, tested; 16 fails). */
-const BAND_HALO = 24;
+export const BAND_HALO = 24;
 
 /**
  * First block1 row of band k: k·outRows/bands made odd, so that the band's first input row

@@ -28,8 +28,8 @@ export const GEMM_SHAPES: Array<{ name: string; side: number; k: number; cin: nu
   { name: "block3 3×3 @64² level", side: 4, k: 3, cin: 256, cout: 256 },
 ];
 
-/** Stride-1 3×3s run once per engine variant: Winograd F(4×4) (the product), F(2×2), direct. */
-const WINOGRAD_VARIANTS: WinogradVariant[] = ["f4x4", "f2x2", "none"];
+/** Stride-1 3×3s run once per engine variant: Winograd F(4×4) (the product), direct. */
+const WINOGRAD_VARIANTS: WinogradVariant[] = ["f4x4", "none"];
 
 export interface GemmOptions {
   reps: number;

@@ -4,7 +4,8 @@
  * Cold parts: runtime start (tfjs-wasm + kernels), read + verify the model directory (sha-256 of
  * every shard, names, shapes — from memory: the directory export-weights writes, built in memory
  * here so Node and workerd read the same bytes without I/O), pack (BN fold + packing + Winograd
- * transforms), warm-up (64² pass), first pyramid. Input: the 256² procedural texture, tutorial scales.
+ * transforms), warm-up (64² passes until tier-up settles: warmUpPasses), first pyramid. Then pairs of warm runs (baseline and product back
+ * to back, ABBA order): speedup = ratio of the medians, pairedSpeedup = median of the pairs' ratios. Input: the 256² procedural texture, tutorial scales.
  */
 import type { WasmModules } from "../../../src/runtime/wasm-modules";
 import { startRuntime } from "../../../src/runtime/start";
@@ -12,7 +13,7 @@ import { buildModelDirectory, loadModelDirectory } from "../../../src/model/mode
 import { requiredModelTensors } from "../../../src/model/delf-tensors";
 import { syntheticModelTensors } from "../../../src/delf/synthetic";
 import { createDelfModel, type ModelLoadReport } from "../../../src/delf/model";
-import { extractDelfFeatures, extractDelfFeaturesWith } from "../../../src/delf/extract";
+import { extractDelfFeatures, extractDelfFeaturesWith, type ExtractReport } from "../../../src/delf/extract";
 import { bestConvKernelFlavour, bestConvKernelTile, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 import { TUTORIAL_SCALES } from "../../../src/delf/constants";
 import { texture } from "../../../test/shared/texture";
@@ -20,12 +21,16 @@ import { plainDelfNetwork } from "../plain-delf";
 
 export interface ExtractionMeasurement {
   flavour: string | null;
-  cold: { runtimeStartMs: number; readVerifyMs: number; packMs: number; warmUpMs: number; firstPyramidMs: number };
+  cold: { runtimeStartMs: number; readVerifyMs: number; packMs: number; warmUpMs: number; warmUpPasses: number; firstPyramidMs: number };
+  /** Per scale: [first pyramid, median of the warm runs] ms (where a cold isolate's first answer loses its time). */
+  levelsMs: Record<string, [number, number]>;
   warmMs: number[];
   baselineMs: number[];
   warmMedianMs: number;
   baselineMedianMs: number;
   speedup: number;
+  /** Median over the runs of baselineMs[r] / warmMs[r] (each pair back to back, ABBA order). */
+  pairedSpeedup: number;
   /** firstPyramidMs / warmMedianMs. */
   coldOverWarm: number;
   features: number;
@@ -60,8 +65,10 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   lap();
   const pixels = texture(256);
   const options = { scales: [...TUTORIAL_SCALES] };
-  const features = await extractDelfFeatures(model, pixels, options);
+  const firstLevels: ExtractReport = { levels: [] };
+  const features = await extractDelfFeatures(model, pixels, options, firstLevels);
   const firstPyramidMs = lap();
+  const warmLevels = new Map<number, number[]>();
 
   const plain = plainDelfNetwork(new Map(syntheticModelTensors(1).map((x) => [x.name, { shape: x.shape, values: x.values }])));
   await extractDelfFeaturesWith(plain.run, model, pixels, options); // the baseline's warm-up
@@ -72,12 +79,20 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   }));
   for (const o of others) await extractDelfFeatures(o.model, pixels, options); // warm-up
   const warmMs: number[] = [], baselineMs: number[] = [];
+  // Pairs in ABBA order (baseline first in even runs, product first in odd ones).
   for (let r = 0; r < runs; r++) {
     lap();
-    await extractDelfFeaturesWith(plain.run, model, pixels, options);
-    baselineMs.push(lap());
-    await extractDelfFeatures(model, pixels, options);
-    warmMs.push(lap());
+    for (const which of r % 2 === 0 ? ["baseline", "product"] : ["product", "baseline"]) {
+      if (which === "baseline") {
+        await extractDelfFeaturesWith(plain.run, model, pixels, options);
+        baselineMs.push(lap());
+      } else {
+        const levels: ExtractReport = { levels: [] };
+        await extractDelfFeatures(model, pixels, options, levels);
+        warmMs.push(lap());
+        for (const l of levels.levels) warmLevels.set(l.scale, [...(warmLevels.get(l.scale) ?? []), l.ms]);
+      }
+    }
     for (const o of others) {
       await extractDelfFeatures(o.model, pixels, options);
       o.warmMs.push(lap());
@@ -89,13 +104,15 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   const warmMedianMs = median(warmMs), baselineMedianMs = median(baselineMs);
   return {
     flavour: model.engine.name === "wasm" ? bestConvKernelFlavour() : "tfjs",
-    cold: { runtimeStartMs, readVerifyMs, packMs: round(report.packMs), warmUpMs: round(report.warmUpMs), firstPyramidMs },
+    cold: { runtimeStartMs, readVerifyMs, packMs: round(report.packMs), warmUpMs: round(report.warmUpMs), warmUpPasses: report.warmUpPasses ?? 1, firstPyramidMs },
     warmMs,
     baselineMs,
     warmMedianMs,
     baselineMedianMs,
     speedup: Number((baselineMedianMs / warmMedianMs).toFixed(2)),
+    pairedSpeedup: Number(median(warmMs.map((x, r) => baselineMs[r] / x)).toFixed(2)),
     coldOverWarm: Number((firstPyramidMs / warmMedianMs).toFixed(2)),
+    levelsMs: Object.fromEntries(firstLevels.levels.map((l) => [String(Number(l.scale.toFixed(4))), [Math.round(l.ms), Math.round(median(warmLevels.get(l.scale) ?? [Number.NaN]))]])),
     features: features.count,
     tile: bestConvKernelTile(),
     ...(others.length ? {

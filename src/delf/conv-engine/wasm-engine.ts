@@ -8,8 +8,8 @@
  * their raw filters (packed like any other conv) and transforms them per call, one block of output
  * channels at a time into a small scratch (storing all of U = G g Gᵀ would be 36/9 of the filters,
  * ≈ +38 MB). Maps of few tiles run the direct 3×3 kernel instead (the transform would not pay).
- * F(2×2, 3×3) (assembly/conv/winograd.ts, filters stored transformed, 16/9) stays selectable for
- * side-by-side benchmarks.
+ * (F(2×2, 3×3) with its filters stored transformed, 16/9, ran until round 3; deleted in round 4,
+ * docs/BENCHMARKS.md.)
  * Relies on @tensorflow/tfjs-backend-wasm 4.22.0 internals (pinned): `makeOutput`, `getMemoryOffset`,
  * `wasm._malloc/_free`, `wasm.HEAPF32`.
  */
@@ -30,8 +30,8 @@ const backend = () => tf.backend() as unknown as WasmBackendInternals;
 const PANEL = 8;
 const roundUp = (n: number) => Math.ceil(n / PANEL) * PANEL;
 
-/** How stride-1 3×3 convs run: Winograd F(4×4) (default), F(2×2), or the direct kernel. */
-export type WinogradVariant = "f4x4" | "f2x2" | "none";
+/** How stride-1 3×3 convs run: Winograd F(4×4) (default) or the direct kernel. */
+export type WinogradVariant = "f4x4" | "none";
 
 export interface WasmConvEngineOptions {
   winograd?: WinogradVariant;
@@ -60,9 +60,8 @@ interface PackedConv {
 const winogradOf = (c: ConvSpec, variant: WinogradVariant): WinogradVariant =>
   c.kernel === 3 && c.stride === 1 && c.inChannels % 4 === 0 && c.outChannels % PANEL === 0 ? variant : "none";
 
-/** Weight floats of a packed conv: taps·in·paddedOut, or 16·in·out for F(2×2). */
-const weightFloats = (c: ConvSpec, winograd: WinogradVariant) =>
-  (winograd === "f2x2" ? 16 : c.kernel * c.kernel) * c.inChannels * roundUp(c.outChannels);
+/** Weight floats of a packed conv: taps·in·paddedOut. */
+const weightFloats = (c: ConvSpec) => c.kernel * c.kernel * c.inChannels * roundUp(c.outChannels);
 
 /**
  * Floats of each of the two Winograd scratch buffers (V and M) the engine owns for good: 2 MiB.
@@ -79,33 +78,6 @@ const TMP_FLOATS = 160;
 
 /** Bytes between the 36 matrices of an F(4×4) buffer: ≥ `bytes`, ≡ 64 mod 4096 (see winograd4.ts). */
 const planeStride = (bytes: number) => Math.ceil(bytes / 4096) * 4096 + 64;
-
-/** U[ξ][c][o] = (G g Gᵀ)[ξ] for each (c, o), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]; g HWIO 3×3. */
-export function winogradFilter(weights: Float32Array, inC: number, outC: number): Float32Array {
-  const u = new Float32Array(16 * inC * outC);
-  const g = new Float64Array(9), t = new Float64Array(12);
-  for (let c = 0; c < inC; c++)
-    for (let o = 0; o < outC; o++) {
-      for (let k = 0; k < 9; k++) g[k] = weights[(k * inC + c) * outC + o];
-      // t = G g (4×3), then U = t Gᵀ (4×4)
-      for (let j = 0; j < 3; j++) {
-        const g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
-        t[j] = g0;
-        t[3 + j] = (g0 + g1 + g2) / 2;
-        t[6 + j] = (g0 - g1 + g2) / 2;
-        t[9 + j] = g2;
-      }
-      const at = c * outC + o, plane = inC * outC;
-      for (let i = 0; i < 4; i++) {
-        const t0 = t[3 * i], t1 = t[3 * i + 1], t2 = t[3 * i + 2];
-        u[at + 4 * i * plane] = t0;
-        u[at + (4 * i + 1) * plane] = (t0 + t1 + t2) / 2;
-        u[at + (4 * i + 2) * plane] = (t0 - t1 + t2) / 2;
-        u[at + (4 * i + 3) * plane] = t2;
-      }
-    }
-  return u;
-}
 
 /** HWIO → panels [outChannels/8][tap][in][8], zero-filled past outChannels. */
 export function packFilter(weights: Float32Array, taps: number, inC: number, outC: number, into: Float32Array): void {
@@ -149,7 +121,7 @@ export class WasmConvEngine implements ConvEngine {
     const maxWinogradIn = Math.max(0, ...specs.filter((_, i) => variants[i] === "f4x4").map((c) => c.inChannels));
     this.filterBlockFloats = maxWinogradIn ? Math.max(9 * planeStride(4 * maxWinogradIn * PANEL), Math.floor((options.filterBlockBytes ?? FILTER_BLOCK_BYTES) / 4)) : 0;
     const scratch = variants.some((v) => v !== "none") ? 2 * this.chunkFloats + this.filterBlockFloats + TMP_FLOATS : 0;
-    const floats = specs.reduce((n, c, i) => n + weightFloats(c, variants[i]) + roundUp(c.outChannels), 0) + maxIn + scratch;
+    const floats = specs.reduce((n, c) => n + weightFloats(c) + roundUp(c.outChannels), 0) + maxIn + scratch;
     this.packedBytes = 4 * floats;
     const b = backend();
     this.block = b.wasm._malloc(this.packedBytes) >>> 0;
@@ -168,13 +140,8 @@ export class WasmConvEngine implements ConvEngine {
       const { kernel, inChannels, outChannels, stride } = spec;
       const paddedOut = roundUp(outChannels);
       const wino = variants[i];
-      const floats = weightFloats(spec, wino);
-      if (wino === "f2x2") {
-        const u = winogradFilter(c.weights, inChannels, outChannels);
-        const matrix = inChannels * outChannels;
-        for (let xi = 0; xi < 16; xi++)
-          packFilter(u.subarray(xi * matrix, (xi + 1) * matrix), 1, inChannels, outChannels, heap.subarray(at / 4 + xi * matrix, at / 4 + (xi + 1) * matrix));
-      } else packFilter(c.weights, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
+      const floats = weightFloats(spec);
+      packFilter(c.weights, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
       const bias = at + 4 * floats;
       heap.fill(0, bias / 4, bias / 4 + paddedOut);
       heap.set(c.bias, bias / 4);
@@ -218,7 +185,6 @@ export class WasmConvEngine implements ConvEngine {
     const padLeft = stride === 1 ? samePads(w, k, 1)[0] : stridedPadBefore(k);
     if (residual && (c.paddedOut !== c.outChannels || residual.size !== outH * outW * c.outChannels))
       throw new Error(`conv ${scope}: residual shape [${residual.shape.join(",")}] does not fit`);
-    if (c.winograd === "f2x2" && !residual) return this.runWinograd(x, c, relu);
     if (c.winograd === "f4x4" && !residual && Math.ceil(h / 4) * Math.ceil(w / 4) >= this.minTiles) return this.runWinograd4(x, c, relu);
     const b = backend();
     const out = residual ?? (tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, outH, outW, c.paddedOut], "float32")) as tf.Tensor4D);
@@ -230,35 +196,6 @@ export class WasmConvEngine implements ConvEngine {
     const sliced = tf.slice(out, [0, 0, 0, 0], [1, outH, outW, c.outChannels]);
     out.dispose();
     return sliced;
-  }
-
-  /** Winograd F(2×2, 3×3), in chunks of tile rows whose V and M fit the engine's scratch buffers. */
-  private runWinograd(x: tf.Tensor4D, c: PackedConv, relu: boolean): tf.Tensor4D {
-    const [, h, w, inC] = x.shape;
-    const outC = c.outChannels;
-    const tilesW = Math.ceil(w / 2), tilesH = Math.ceil(h / 2);
-    const rowFloats = 16 * tilesW * Math.max(inC, outC);
-    const b = backend();
-    const out = tf.engine().makeTensorFromTensorInfo(b.makeOutput([1, h, w, outC], "float32")) as tf.Tensor4D;
-    // A tile row too wide for the scratch (maps over 1024 cells wide) gets buffers of its own.
-    const own = rowFloats > this.chunkFloats
-      ? [0, 1].map(() => tf.engine().makeTensorFromTensorInfo(b.makeOutput([rowFloats], "float32")))
-      : null;
-    const rowsPerChunk = own ? 1 : Math.min(tilesH, Math.floor(this.chunkFloats / rowFloats));
-    const vPtr = own ? b.getMemoryOffset(own[0].dataId) : this.scratchV;
-    const mPtr = own ? b.getMemoryOffset(own[1].dataId) : this.scratchM;
-    const inPtr = b.getMemoryOffset(x.dataId), outPtr = b.getMemoryOffset(out.dataId);
-    const matrix = inC * outC;
-    for (let ty0 = 0; ty0 < tilesH; ty0 += rowsPerChunk) {
-      const ty1 = Math.min(tilesH, ty0 + rowsPerChunk);
-      const tiles = (ty1 - ty0) * tilesW;
-      this.kernel.winogradInput(inPtr, h, w, inC, ty0, ty1, vPtr);
-      for (let xi = 0; xi < 16; xi++)
-        this.kernel.conv(vPtr + 4 * xi * tiles * inC, 1, tiles, inC, c.weights + 4 * xi * matrix, 1, 1, 1, 0, 0, 1, tiles, outC, this.zeros, 0, mPtr + 4 * xi * tiles * outC, 0, this.zeros);
-      this.kernel.winogradOutput(mPtr, h, w, outC, ty0, ty1, c.bias, relu ? 1 : 0, outPtr);
-    }
-    if (own) tf.dispose(own);
-    return out;
   }
 
   /**
