@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../service/limits";
-import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, STOP_WORD_MIN_POSTINGS } from "../retrieval/service";
+import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, DEFAULT_POSTINGS_BUDGET, POSTINGS_BUDGET_MIN, STOP_WORD_MIN_POSTINGS } from "../retrieval/service";
 
 const finite = z.number().finite();
 
@@ -107,6 +107,8 @@ export const SearchOptionsSchema = MatchOptionsSchema.extend({
     .openapi({ description: `visual words per query feature for the shortlist (default ${DEFAULT_MULTI_ASSIGN}; ASMK*'s is 5, which reads ~3× more postings, docs/retrieval.md)` }),
   maxDf: z.number().gt(0).max(1).optional()
     .openapi({ description: `stop words: query words whose posting list holds more than this fraction of the indexed items (and more than ${STOP_WORD_MIN_POSTINGS} entries) are not read (default ${DEFAULT_MAX_DF}; 1 reads every word)` }),
+  postingsBudget: z.number().gt(0).optional()
+    .openapi({ description: `the query's words are read rarest first while their posting entries add up to at most this many per indexed item (at least ${POSTINGS_BUDGET_MIN} entries; default ${Number.isFinite(DEFAULT_POSTINGS_BUDGET) ? DEFAULT_POSTINGS_BUDGET : "none"})` }),
 }).strict();
 
 export type SearchOptionsInput = z.infer<typeof SearchOptionsSchema>;

@@ -7,7 +7,6 @@ import {
   databaseSignature, querySignature, rerankCandidates, ShortlistScorer, type Codebook,
 } from "./core";
 import { D1RetrievalStore, type ItemRecord, type JobGuard } from "./store/d1-store";
-import { entryBytes } from "./store/postings";
 import type { FeatureSet } from "../features/feature-set";
 import type { MatchOptionsInput } from "../match";
 import type { ServiceContext } from "../service/context";
@@ -40,6 +39,12 @@ export const DEFAULT_MULTI_ASSIGN = 1;
 export const DEFAULT_MAX_DF = 0.1;
 /** Lists this short are never stop words: they cost little to read, and in a small index every word is "frequent". */
 export const STOP_WORD_MIN_POSTINGS = 1000;
+/**
+ * The query-side postings budget: a query reads its words rarest first while their entries add up to at
+ * most this many per indexed item (Infinity: no budget), and never less than POSTINGS_BUDGET_MIN entries.
+ */
+export const DEFAULT_POSTINGS_BUDGET = Infinity;
+export const POSTINGS_BUDGET_MIN = 100_000;
 
 /** The scoring pass asks for this many times the shortlist, so stale versions do not crowd it out. */
 const SHORTLIST_SLACK = 2;
@@ -74,6 +79,8 @@ export interface SearchOptions {
    * STOP_WORD_MIN_POSTINGS entries, are not read (1 or absent: all read).
    */
   maxDf?: number;
+  /** Posting entries read per indexed item, rarest words first (absent: DEFAULT_POSTINGS_BUDGET). */
+  postingsBudget?: number;
 }
 
 export interface SearchResult {
@@ -91,7 +98,12 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
   const signature = await deps.ctx.queue.run(() => querySignature(deps.ctx.kernels, deps.codebook, q.descriptors, q.count, options.multiAssign ? { multiAssign: options.multiAssign } : undefined));
   const t1 = performance.now();
   const scorer = new ShortlistScorer(signature);
-  const postings = await deps.store.scorePostings(scorer, signature.words, { maxDf: options.maxDf ?? 1, minEntries: STOP_WORD_MIN_POSTINGS });
+  const postings = await deps.store.scorePostings(scorer, signature.words, {
+    maxDf: options.maxDf ?? 1,
+    minEntries: STOP_WORD_MIN_POSTINGS,
+    budgetPerItem: options.postingsBudget ?? DEFAULT_POSTINGS_BUDGET,
+    minBudget: POSTINGS_BUDGET_MIN,
+  });
   const t2 = performance.now();
   const scored = scorer.shortlist((item) => postings.wordCounts.get(item) ?? 1, options.shortlist * SHORTLIST_SLACK);
   const t3 = performance.now();
@@ -118,7 +130,7 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
       metadata: r.record.metadata,
     })),
     numCandidates: candidates.length,
-    postingsRead: postings.bytes / entryBytes(signature.bytesPerWord),
+    postingsRead: postings.entries,
     timingsMs: {
       signature: t1 - t0,
       // postings = the D1 statement (postingsQuery) + decoding and scoring the rows (postingsScore);
