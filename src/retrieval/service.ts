@@ -4,7 +4,7 @@
  * runs in the isolate's serial queue (one kernels arena), storage I/O outside it.
  */
 import {
-  databaseSignature, querySignature, rerankCandidates, ShortlistScorer, type Codebook,
+  databaseSignature, querySignature, rerankCandidates, ShortlistScorer, type Codebook, type RerankPairs,
 } from "./core";
 import { D1RetrievalStore, type ItemRecord, type JobGuard } from "./store/d1-store";
 import type { FeatureSet } from "../features/feature-set";
@@ -45,6 +45,8 @@ export const STOP_WORD_MIN_POSTINGS = 1000;
  */
 export const DEFAULT_POSTINGS_BUDGET = Infinity;
 export const POSTINGS_BUDGET_MIN = 100_000;
+/** The re-rank's putative pairs (core/rerank.ts RerankPairs). */
+export const DEFAULT_RERANK_PAIRS: RerankPairs = "exact";
 
 /** The scoring pass asks for this many times the shortlist, so stale versions do not crowd it out. */
 const SHORTLIST_SLACK = 2;
@@ -81,6 +83,8 @@ export interface SearchOptions {
   maxDf?: number;
   /** Posting entries read per indexed item, rarest words first (absent: DEFAULT_POSTINGS_BUDGET). */
   postingsBudget?: number;
+  /** How the re-rank finds putative pairs (absent: DEFAULT_RERANK_PAIRS). */
+  rerankPairs?: RerankPairs;
 }
 
 export interface SearchResult {
@@ -113,13 +117,14 @@ export async function search(deps: RetrievalDeps, query: FeatureSet, options: Se
   // A version replaced or deleted between the two reads has no features any more: it drops out.
   const loaded = await Promise.all(
     shortlist.map(async (s) => {
-      const features = await deps.store.readFeatures(s.item);
-      return features ? { score: s.score, features, record: live.get(s.item)! } : null;
+      const stored = await deps.store.readFeatures(s.item);
+      return stored ? { score: s.score, features: stored.set, words: stored.words, record: live.get(s.item)! } : null;
     }),
   );
-  const candidates = loaded.filter((c): c is { score: number; features: FeatureSet; record: ItemRecord } => c !== null);
+  const candidates = loaded.filter((c): c is { score: number; features: FeatureSet; words: Int32Array | null; record: ItemRecord } => c !== null);
   const t5 = performance.now();
-  const reranked = await deps.ctx.queue.run(() => rerankCandidates(deps.ctx.kernels, query, candidates, options.match));
+  const featureWords = { pairs: options.rerankPairs ?? DEFAULT_RERANK_PAIRS, query: signature.featureWords ?? null };
+  const reranked = await deps.ctx.queue.run(() => rerankCandidates(deps.ctx.kernels, query, candidates, options.match, featureWords));
   const t6 = performance.now();
   return {
     results: reranked.slice(0, options.topK).map((r) => ({

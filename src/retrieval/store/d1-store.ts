@@ -9,7 +9,7 @@
  */
 import { entryBytes, fromHex, scoreHexRows, toHex, WordCounts, type PostingScorer } from "./postings";
 import { decodeVarintRow, encodeVarintRows, FORMAT_FIXED, FORMAT_VARINT, scoreVarintRows, type Entry } from "./varint-postings";
-import { packFeatures, unpackFeatures } from "./packed-features";
+import { packFeatures, unpackFeatures, type StoredFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
 
 /** The part of an ASMK* signature the store needs (sorted unique words, one residual per word). */
@@ -17,6 +17,8 @@ export interface StoredSignature {
   words: Uint32Array;
   residuals: Uint8Array;
   bytesPerWord: number;
+  /** Each feature's nearest word, stored with the features (the shared-word re-rank); absent: not stored. */
+  featureWords?: Int32Array;
 }
 
 export interface NewItemVersion {
@@ -189,7 +191,7 @@ export class D1RetrievalStore {
     const now = Date.now();
     const perWord = new Map<number, Entry[]>();
     const itemRows: Array<Record<string, unknown>> = [];
-    const packed = items.map((item) => packFeatures(item.features));
+    const packed = items.map((item) => packFeatures(item.features, item.signature.featureWords));
     const bytesPerWord = items[0].signature.bytesPerWord;
     items.forEach((item, i) => {
       const itemNo = firstItem + i;
@@ -360,7 +362,7 @@ export class D1RetrievalStore {
   }
 
   /** An item version's features, or null when it is gone (replaced or deleted since). */
-  async readFeatures(itemNo: number): Promise<FeatureSet | null> {
+  async readFeatures(itemNo: number): Promise<StoredFeatures | null> {
     const object = await this.bucket.get(featuresKey(itemNo));
     if (!object) return null;
     return unpackFeatures(new Uint8Array(await object.arrayBuffer()));
