@@ -1,7 +1,7 @@
 /**
  * `npm run --silent bench -- retrieval-quality [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin]
  *   [--multi-assign 5] [--alpha 3] [--tau 0] [--max-df 1] [--shortlist 100] [--matcher mnn] [--residual 20] [--distance 0.8] [--min-inliers 0] [--no-rerank]
- *   [--rerank-pairs exact|shared-words] [--api [--options '{"rerankPairs":"shared-words"}']]
+ *   [--rerank-pairs exact|shared-words] [--postings-budget N] [--api [--options '{"rerankPairs":"shared-words"}']]
  *   [--sweep] [--json]`
  * Retrieval quality on the stand-in features (protocol: ../shared/data/retrieval/README.md): every image
  * is indexed, each is queried in turn (itself excluded), results = the shortlist re-ranked by (inliers,
@@ -50,6 +50,8 @@ export interface QualityConfig {
   tau: number;
   /** Query words whose posting list holds more than this fraction of the items are skipped (1 = none). */
   maxDf: number;
+  /** Entries read per item, rarest words first (Infinity = no budget). */
+  postingsBudget?: number;
   /** Candidates re-ranked (0 = ASMK ranking only). */
   shortlist: number;
   /** Inlier counts below this rank as 0 (DELF: no threshold, 0). */
@@ -103,15 +105,27 @@ export class MemoryIndex {
 
   /**
    * The posting lists of the query's words, as SERVICE would read them; lists holding more than
-   * maxDf × items are skipped (stop words: they cost the most to read and separate the least).
+   * maxDf × items are skipped (stop words: they cost the most to read and separate the least), and of
+   * the rest only the rarest are read while their entries total ≤ budgetPerItem × items (the service's
+   * postings budget without its floor), in word order.
    */
-  *postings(query: ImageSignature, maxDf = 1): Iterable<PostingList> {
+  *postings(query: ImageSignature, maxDf = 1, budgetPerItem = Infinity): Iterable<PostingList> {
     const limit = maxDf * this.wordCounts.length;
+    const kept = [...query.words].filter((w) => this.lists.has(w) && this.lists.get(w)!.items.length <= limit)
+      .sort((a, b) => this.lists.get(a)!.items.length - this.lists.get(b)!.items.length || a - b);
+    const budget = budgetPerItem * this.wordCounts.length;
+    let total = 0;
+    const read = new Set<number>();
+    for (const w of kept) {
+      total += this.lists.get(w)!.items.length;
+      if (total > budget) break;
+      read.add(w);
+    }
     for (const word of query.words) {
-      const list = this.lists.get(word);
-      if (list && list.items.length > limit) continue;
-      if (list) this.postingsRead += list.items.length;
-      if (list) yield { word, items: Uint32Array.from(list.items), residuals: Uint8Array.from(list.residuals) };
+      if (!read.has(word)) continue;
+      const list = this.lists.get(word)!;
+      this.postingsRead += list.items.length;
+      yield { word, items: Uint32Array.from(list.items), residuals: Uint8Array.from(list.residuals) };
     }
   }
 
@@ -172,7 +186,7 @@ export function evaluateQuality(
   const negative: number[] = [];
   for (let q = 0; q < n; q++) {
     const qs = querySignatures[q];
-    const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
+    const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf, config.postingsBudget), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
       .filter((r) => r.item !== q);
     const head = ranked.slice(0, config.shortlist);
     const pairs = config.rerankPairs ?? "exact";
@@ -306,6 +320,7 @@ export async function run(argv: string[]): Promise<number> {
       url: { type: "string" },
       port: { type: "string", default: "8794" },
       "rerank-pairs": { type: "string", default: "exact" },
+      "postings-budget": { type: "string", default: "Infinity" },
       options: { type: "string", default: "{}" },
     },
   });
@@ -332,7 +347,7 @@ export async function run(argv: string[]): Promise<number> {
   const base: QualityConfig = {
     multiAssign: Number(values["multi-assign"]), alpha: Number(values.alpha), tau: Number(values.tau), maxDf: Number(values["max-df"]),
     shortlist: values["no-rerank"] ? 0 : Number(values.shortlist), minInliers: Number(values["min-inliers"]), match,
-    rerankPairs: values["rerank-pairs"] as RerankPairs,
+    rerankPairs: values["rerank-pairs"] as RerankPairs, postingsBudget: Number(values["postings-budget"]),
   };
   const rows: Array<Record<string, unknown>> = [];
   const started = performance.now();
@@ -346,7 +361,7 @@ export async function run(argv: string[]): Promise<number> {
       const r = evaluateQuality(k, cb, data, config, cache);
       rows.push({
         codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau, maxDf: config.maxDf,
-        shortlist: config.shortlist, minInliers: config.minInliers, rerankPairs: config.rerankPairs, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
+        shortlist: config.shortlist, minInliers: config.minInliers, rerankPairs: config.rerankPairs, postingsBudget: config.postingsBudget, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
         mAP: round(r.mAP), p1: round(r.p1), p5: round(r.p5), queries: r.queries, resultsPerQuery: r.resultsPerQuery,
         postingsPerItem: Math.round(r.postingsPerItem),
         // Read cost per query grows with the index: ≈ items × this fraction at any size (same word statistics).
