@@ -7,7 +7,7 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { entryBytes, fromHex, scoreHexRows, toHex, WordCounts, type PostingScorer } from "./postings";
+import { decodePostingRows, fromHex, scoreHexRows, toHex, WordCounts, type PostingScorer } from "./postings";
 import { decodeVarintRow, encodeVarintRows, FORMAT_FIXED, FORMAT_VARINT, scoreVarintRows, type Entry } from "./varint-postings";
 import { packFeatures, unpackFeatures, type StoredFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
@@ -136,12 +136,9 @@ function postingRows(perWord: Map<number, Entry[]>, bytesPerWord: number): { row
 /** The entries of one stored row of either format (format 1 comes out of SQLite as hex). */
 function decodeStoredRow(format: number, text: string, bytesPerWord: number): Entry[] {
   if (format === FORMAT_VARINT) return decodeVarintRow(text, bytesPerWord);
-  const bytes = fromHex(text);
-  const size = entryBytes(bytesPerWord);
-  const out: Entry[] = [];
-  for (let o = 0; o + size <= bytes.length; o += size)
-    out.push({ item: (bytes[o] | (bytes[o + 1] << 8) | (bytes[o + 2] << 16) | (bytes[o + 3] << 24)) >>> 0, wordCount: bytes[o + 4] | (bytes[o + 5] << 8), residual: bytes.slice(o + 6, o + size) });
-  return out;
+  const wordCounts = new Map<number, number>();
+  const list = decodePostingRows(0, [fromHex(text)], bytesPerWord, wordCounts);
+  return Array.from(list.items, (item, e) => ({ item, wordCount: wordCounts.get(item)!, residual: list.residuals.slice(e * bytesPerWord, (e + 1) * bytesPerWord) }));
 }
 
 /** One postings row as text whatever its segment's format: format 1 BLOBs through hex(), format 2 as stored. */
