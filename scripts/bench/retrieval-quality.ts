@@ -1,6 +1,7 @@
 /**
  * `npm run --silent bench -- retrieval-quality [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin]
  *   [--multi-assign 5] [--alpha 3] [--tau 0] [--max-df 1] [--shortlist 100] [--matcher mnn] [--residual 20] [--distance 0.8] [--min-inliers 0] [--no-rerank]
+ *   [--rerank-pairs exact|shared-words] [--postings-budget N] [--api [--options '{"rerankPairs":"shared-words"}']]
  *   [--sweep] [--json]`
  * Retrieval quality on the stand-in features (protocol: ../shared/data/retrieval/README.md): every image
  * is indexed, each is queried in turn (itself excluded), results = the shortlist re-ranked by (inliers,
@@ -24,7 +25,7 @@ import { FeatureSetInputSchema, featureSetFromJson, type FeatureSet } from "../.
 import type { MatchOptionsInput } from "../../src/match";
 import {
   databaseSignature, parseCodebook, querySignature, rerankCandidates, scoreShortlist,
-  type Codebook, type ImageSignature, type PostingList,
+  type Codebook, type ImageSignature, type PostingList, type RerankPairs,
 } from "../../src/retrieval/core";
 
 export interface RetrievalSet {
@@ -49,11 +50,15 @@ export interface QualityConfig {
   tau: number;
   /** Query words whose posting list holds more than this fraction of the items are skipped (1 = none). */
   maxDf: number;
+  /** Entries read per item, rarest words first (Infinity = no budget). */
+  postingsBudget?: number;
   /** Candidates re-ranked (0 = ASMK ranking only). */
   shortlist: number;
   /** Inlier counts below this rank as 0 (DELF: no threshold, 0). */
   minInliers: number;
   match: MatchOptionsInput;
+  /** The re-rank's putative pairs (core/rerank.ts). */
+  rerankPairs?: RerankPairs;
 }
 
 export const DEFAULT_QUALITY_CONFIG: QualityConfig = {
@@ -100,15 +105,27 @@ export class MemoryIndex {
 
   /**
    * The posting lists of the query's words, as SERVICE would read them; lists holding more than
-   * maxDf × items are skipped (stop words: they cost the most to read and separate the least).
+   * maxDf × items are skipped (stop words: they cost the most to read and separate the least), and of
+   * the rest only the rarest are read while their entries total ≤ budgetPerItem × items (the service's
+   * postings budget without its floor), in word order.
    */
-  *postings(query: ImageSignature, maxDf = 1): Iterable<PostingList> {
+  *postings(query: ImageSignature, maxDf = 1, budgetPerItem = Infinity): Iterable<PostingList> {
     const limit = maxDf * this.wordCounts.length;
+    const kept = [...query.words].filter((w) => this.lists.has(w) && this.lists.get(w)!.items.length <= limit)
+      .sort((a, b) => this.lists.get(a)!.items.length - this.lists.get(b)!.items.length || a - b);
+    const budget = budgetPerItem * this.wordCounts.length;
+    let total = 0;
+    const read = new Set<number>();
+    for (const w of kept) {
+      total += this.lists.get(w)!.items.length;
+      if (total > budget) break;
+      read.add(w);
+    }
     for (const word of query.words) {
-      const list = this.lists.get(word);
-      if (list && list.items.length > limit) continue;
-      if (list) this.postingsRead += list.items.length;
-      if (list) yield { word, items: Uint32Array.from(list.items), residuals: Uint8Array.from(list.residuals) };
+      if (!read.has(word)) continue;
+      const list = this.lists.get(word)!;
+      this.postingsRead += list.items.length;
+      yield { word, items: Uint32Array.from(list.items), residuals: Uint8Array.from(list.residuals) };
     }
   }
 
@@ -169,18 +186,22 @@ export function evaluateQuality(
   const negative: number[] = [];
   for (let q = 0; q < n; q++) {
     const qs = querySignatures[q];
-    const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
+    const ranked = scoreShortlist(qs, index.postings(qs, config.maxDf, config.postingsBudget), (item) => index.wordCounts[item], n, { alpha: config.alpha, tau: config.tau })
       .filter((r) => r.item !== q);
     const head = ranked.slice(0, config.shortlist);
-    const missing = head.filter((r) => !inliers.has(`${q}:${r.item}`));
+    const pairs = config.rerankPairs ?? "exact";
+    const key = (item: number) => `${pairs}:${q}:${item}`;
+    const missing = head.filter((r) => !inliers.has(key(r.item)));
     if (missing.length > 0) {
-      const verified = rerankCandidates(k, data.sets[q], missing.map((r) => ({ ...r, features: data.sets[r.item] })), config.match);
-      for (const v of verified) inliers.set(`${q}:${v.item}`, v.numInliers);
+      const database = cache.databaseSignatures();
+      const verified = rerankCandidates(k, data.sets[q], missing.map((r) => ({ ...r, features: data.sets[r.item], words: database[r.item].featureWords ?? null })), config.match,
+        { pairs, query: qs.featureWords ?? null });
+      for (const v of verified) inliers.set(key(v.item), v.numInliers);
     }
     // Same order as rerankCandidates: (inliers desc, score desc, input order).
     const reranked = head
       .map((r, order) => {
-        const count = inliers.get(`${q}:${r.item}`)!;
+        const count = inliers.get(key(r.item))!;
         (data.groups[r.item] === data.groups[q] ? positive : negative).push(count);
         return { ...r, order, inl: count >= config.minInliers ? count : 0 };
       })
@@ -240,7 +261,8 @@ async function startService(port: number): Promise<ChildProcess> {
 }
 
 /** The protocol through the HTTP API of a running service at `base`. */
-export async function evaluateThroughApi(base: string, dataDir: string, names: string[], groups: string[]) {
+export async function evaluateThroughApi(base: string, dataDir: string, names: string[], groups: string[], extraOptions: Record<string, unknown> = {}) {
+  const searchOptions = JSON.stringify({ topK: 100, shortlist: 100, ...extraOptions });
   const post = async (path: string, body: string) => {
     const res = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body });
     const text = await res.text();
@@ -258,7 +280,7 @@ export async function evaluateThroughApi(base: string, dataDir: string, names: s
   let apSum = 0, p1Sum = 0, p5Sum = 0, results = Infinity;
   for (let q = 0; q < names.length; q++) {
     const t0 = performance.now();
-    const body = await post("/v1/search", `{"features":${features[q]},"options":{"topK":100,"shortlist":100}}`) as { results: Array<{ id: string }> };
+    const body = await post("/v1/search", `{"features":${features[q]},"options":${searchOptions}}`) as { results: Array<{ id: string }> };
     searchMs.push(performance.now() - t0);
     const order = body.results.map((r) => names.indexOf(r.id)).filter((i) => i !== q);
     results = Math.min(results, order.length);
@@ -271,7 +293,7 @@ export async function evaluateThroughApi(base: string, dataDir: string, names: s
   const n = names.length;
   return {
     path: "HTTP API (wrangler dev, local D1 + R2)", queries: n, mAP: round(apSum / n), p1: round(p1Sum / n), p5: round(p5Sum / n),
-    resultsPerQuery: results, options: { topK: 100, shortlist: 100 },
+    resultsPerQuery: results, options: JSON.parse(searchOptions),
     wallMsMedian: { index: Math.round(median(indexMs)), search: Math.round(median(searchMs)) },
   };
 }
@@ -297,6 +319,9 @@ export async function run(argv: string[]): Promise<number> {
       api: { type: "boolean", default: false },
       url: { type: "string" },
       port: { type: "string", default: "8794" },
+      "rerank-pairs": { type: "string", default: "exact" },
+      "postings-budget": { type: "string", default: "Infinity" },
+      options: { type: "string", default: "{}" },
     },
   });
   if (!existsSync(join(values.data, "features"))) {
@@ -307,7 +332,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.api || values.url) {
     const dev = values.url ? undefined : await startService(Number(values.port));
     try {
-      const out = await evaluateThroughApi(values.url ?? `http://127.0.0.1:${values.port}`, values.data, data.names, data.groups);
+      const out = await evaluateThroughApi(values.url ?? `http://127.0.0.1:${values.port}`, values.data, data.names, data.groups, JSON.parse(values.options));
       process.stdout.write(values.json ? `${JSON.stringify(out)}\n` : `${JSON.stringify(out, null, 2)}\n`);
     } finally {
       if (dev) process.kill(-dev.pid!, "SIGTERM");
@@ -322,6 +347,7 @@ export async function run(argv: string[]): Promise<number> {
   const base: QualityConfig = {
     multiAssign: Number(values["multi-assign"]), alpha: Number(values.alpha), tau: Number(values.tau), maxDf: Number(values["max-df"]),
     shortlist: values["no-rerank"] ? 0 : Number(values.shortlist), minInliers: Number(values["min-inliers"]), match,
+    rerankPairs: values["rerank-pairs"] as RerankPairs, postingsBudget: Number(values["postings-budget"]),
   };
   const rows: Array<Record<string, unknown>> = [];
   const started = performance.now();
@@ -335,7 +361,7 @@ export async function run(argv: string[]): Promise<number> {
       const r = evaluateQuality(k, cb, data, config, cache);
       rows.push({
         codebook: path, numWords: cb.numWords, sha256: cb.sha256, multiAssign: config.multiAssign, alpha: config.alpha, tau: config.tau, maxDf: config.maxDf,
-        shortlist: config.shortlist, minInliers: config.minInliers, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
+        shortlist: config.shortlist, minInliers: config.minInliers, rerankPairs: config.rerankPairs, postingsBudget: config.postingsBudget, matcher: match.matcher, residual: match.ransac?.residual, distance: match.distance,
         mAP: round(r.mAP), p1: round(r.p1), p5: round(r.p5), queries: r.queries, resultsPerQuery: r.resultsPerQuery,
         postingsPerItem: Math.round(r.postingsPerItem),
         // Read cost per query grows with the index: ≈ items × this fraction at any size (same word statistics).

@@ -2,7 +2,7 @@
  * Retrieval at scale, measured inside workerd:
  *   npm run --silent bench -- retrieval [--sizes 1000,10000,100000] [--distribution real|uniform]
  *     [--data ../shared/data/retrieval] [--codebook model-assets/codebook/codebook.bin] [--max-df 0.1]
- *     [--words 65536] [--item-words 300] [--queries 40] [--probes 5] [--port 8793] [--reuse] [--json]
+ *     [--postings-budget N] [--rerank-pairs exact|shared-words] [--words 65536] [--item-words 300] [--queries 40] [--probes 5] [--port 8793] [--reuse] [--json]
  * Starts `wrangler dev` (port 8793) on scripts/bench/retrieval/worker.ts with a fresh local D1 + R2
  * under tmp/bench-retrieval, then grows the index size by size and reports per size:
  *   - index time per item: the full per-item path (word assignment + one transaction + one R2 put), on
@@ -11,7 +11,9 @@
  *   - search p50/p95 over `--queries` queries (features given, shortlist 100, topK 10), as the Worker
  *     times it (signature, postings read, scoring, resolve, R2 reads, re-rank), after compaction; with
  *     the query's multiple assignment 5 (ASMK*: `searchMs`) and 1, each without and with the stop-word
- *     cap --max-df (query words whose list holds > that fraction of the items are not read);
+ *     cap --max-df (query words whose list holds > that fraction of the items are not read) and, with it,
+ *     --postings-budget (entries read per indexed item, rarest words first; absent: the service default);
+ *     --rerank-pairs: the re-rank's putative pairs (absent: the service default);
  *   - `probe`: the default search (MA 1 + cap) taken apart by the Worker's /probe, medians over --probes
  *     queries: the postings statement's SQLite part vs moving the rows out, R2 reads in parallel vs one
  *     by one, the re-rank's nearest neighbours vs RANSAC.
@@ -112,6 +114,8 @@ async function run2(argv: string[]): Promise<number> {
       data: { type: "string", default: "../shared/data/retrieval" },
       codebook: { type: "string", default: "model-assets/codebook/codebook.bin" },
       "max-df": { type: "string", default: "0.1" },
+      "postings-budget": { type: "string" },
+      "rerank-pairs": { type: "string" },
       json: { type: "boolean", default: false },
       reuse: { type: "boolean", default: false },
     },
@@ -123,6 +127,9 @@ async function run2(argv: string[]): Promise<number> {
   const base = `http://127.0.0.1:${values.port}`;
   const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
   const maxDf = Number(values["max-df"]);
+  // Absent: the service's default budget.
+  const postingsBudget = values["postings-budget"] === undefined ? undefined : Number(values["postings-budget"]);
+  const rerankPairs = values["rerank-pairs"];
   let distribution = values.distribution!;
   if (distribution === "real" && !existsSync(join(values.data!, "features"))) {
     log(`${values.data}/features not found: synthetic words fall back to UNIFORM`);
@@ -195,7 +202,7 @@ async function run2(argv: string[]): Promise<number> {
         let found = 0;
         for (let q = 0; q < queries + 3; q++) {
           const item = Math.floor((q * 7919 + multiAssign) % size);
-          const r = await post("/search", { item, words: itemWords, shortlist: 100, topK: 10, multiAssign, maxDf: cap });
+          const r = await post("/search", { item, words: itemWords, shortlist: 100, topK: 10, multiAssign, maxDf: cap, postingsBudget: cap < 1 ? postingsBudget : undefined, rerankPairs });
           if (q < 3) continue; // warm-up
           times.push(r.timingsMs.total);
           read.push(r.postingsRead / size);
@@ -220,7 +227,7 @@ async function run2(argv: string[]): Promise<number> {
       // Where the default search's time goes (MA 1 + cap), part by part: medians over --probes queries.
       const probeParts: Record<string, number[]> = {};
       for (let q = 0; q < Number(values.probes); q++) {
-        const r = await post("/probe", { item: Math.floor((q * 104729 + 11) % size), words: itemWords, multiAssign: 1, maxDf });
+        const r = await post("/probe", { item: Math.floor((q * 104729 + 11) % size), words: itemWords, multiAssign: 1, maxDf, postingsBudget, rerankPairs });
         for (const [k, v] of Object.entries({ ...r, search: undefined, ...Object.fromEntries(Object.entries(r.search).map(([k2, v2]) => [`search.${k2}`, v2])) }))
           if (typeof v === "number") (probeParts[k] ??= []).push(v);
       }

@@ -4,7 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { LIMITS } from "../service/limits";
-import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, STOP_WORD_MIN_POSTINGS } from "../retrieval/service";
+import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, DEFAULT_POSTINGS_BUDGET, DEFAULT_RERANK_PAIRS, POSTINGS_BUDGET_MIN, STOP_WORD_MIN_POSTINGS } from "../retrieval/service";
 
 const finite = z.number().finite();
 
@@ -107,6 +107,10 @@ export const SearchOptionsSchema = MatchOptionsSchema.extend({
     .openapi({ description: `visual words per query feature for the shortlist (default ${DEFAULT_MULTI_ASSIGN}; ASMK*'s is 5, which reads ~3× more postings, docs/retrieval.md)` }),
   maxDf: z.number().gt(0).max(1).optional()
     .openapi({ description: `stop words: query words whose posting list holds more than this fraction of the indexed items (and more than ${STOP_WORD_MIN_POSTINGS} entries) are not read (default ${DEFAULT_MAX_DF}; 1 reads every word)` }),
+  postingsBudget: z.number().gt(0).optional()
+    .openapi({ description: `the query's words are read rarest first while their posting entries add up to at most this many per indexed item (at least ${POSTINGS_BUDGET_MIN} entries; default ${Number.isFinite(DEFAULT_POSTINGS_BUDGET) ? DEFAULT_POSTINGS_BUDGET : "none"})` }),
+  rerankPairs: z.enum(["exact", "shared-words"]).optional()
+    .openapi({ description: `the re-rank's putative pairs: "exact" = nearest neighbours over all features as /v1/match; "shared-words" = mutual nearest neighbours only among features assigned to the same visual word (approximate, much cheaper; items indexed before it was stored get exact pairs) (default ${DEFAULT_RERANK_PAIRS})` }),
 }).strict();
 
 export type SearchOptionsInput = z.infer<typeof SearchOptionsSchema>;

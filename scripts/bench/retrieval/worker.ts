@@ -7,7 +7,7 @@
  *   POST /index  {from, count}            the real index path per item (databaseSignature + write)
  *   POST /compact {maxSteps?}              up to maxSteps compaction steps (default 1: one bounded step per request)
  *   POST /search {item, shortlist, topK, multiAssign?}  the real search with item's (shifted) features
- *   POST /probe  {item, multiAssign?, maxDf?}  where one search's time goes, part by part (the same
+ *   POST /probe  {item, multiAssign?, maxDf?, postingsBudget?, rerankPairs?}  where one search's time goes, part by part (the same
  *                                         query as /search, each part timed alone: see probe())
  *   GET  /stats
  * Synthetic items: item i has distinct visual words; its features are those centroids plus a little
@@ -25,9 +25,10 @@ import { workerWasmModules } from "../../../src/runtime/wasm-modules.worker";
 import { D1RetrievalStore, type NewItemVersion } from "../../../src/retrieval/store/d1-store";
 import { compactIndex, indexItem, search, type RetrievalDeps } from "../../../src/retrieval/service";
 import { parseCodebook, querySignature, RERANK_DEFAULTS, type Codebook } from "../../../src/retrieval/core";
+import { sharedWordPairs } from "../../../src/retrieval/core/shared-word-pairs";
+import type { StoredFeatures } from "../../../src/retrieval/store/packed-features";
 import { nearestNeighbours, putativePoints, ransac, resolveMatchOptions } from "../../../src/match";
-import { entryBytes } from "../../../src/retrieval/store/postings";
-import { STOP_WORD_MIN_POSTINGS } from "../../../src/retrieval/service";
+import { DEFAULT_POSTINGS_BUDGET, POSTINGS_BUDGET_MIN, STOP_WORD_MIN_POSTINGS } from "../../../src/retrieval/service";
 import { SerialQueue } from "../../../src/service/serial-queue";
 import { SeededRandom } from "../../../src/match/prng";
 import type { FeatureSet } from "../../../src/features/feature-set";
@@ -103,7 +104,8 @@ function syntheticItem(cb: Codebook, i: number, wordsPerItem: number) {
     processed: null,
     model: null,
   };
-  return { set, signature: { words, residuals, bytesPerWord: 5 } };
+  // Feature f is word words[f]: its nearest word, as the index path stores it for the shared-word re-rank.
+  return { set, signature: { words, residuals, bytesPerWord: 5, featureWords: Int32Array.from(words) } };
 }
 
 /** The query /search sends for item i: its features with the locations scaled and shifted. */
@@ -132,45 +134,55 @@ async function probe(d: RetrievalDeps, env: Env, body: Record<string, any>) {
   const query = queryOf(d.codebook, body.item, body.words);
   const q = query.features;
   const [signatureMs, sig] = await ms(() => querySignature(d.ctx.kernels, d.codebook, q.descriptors, q.count, { multiAssign: body.multiAssign ?? 1 }));
-  const wordList = JSON.stringify(Array.from(sig.words));
   const maxDf = body.maxDf ?? 1;
-  const cap = `p.word IN (SELECT value FROM json_each(?1)) AND p.word IN (SELECT p.word FROM postings p JOIN segments s ON s.segment = p.segment
-      WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1))
-      GROUP BY p.word HAVING sum(length(p.data)) <= max(?2 * (SELECT count(*) FROM items), ?4) * ?3)`;
-  const stmt = (select: string) =>
-    env.INDEX_DB.prepare(`SELECT ${select} FROM postings p JOIN segments s ON s.segment = p.segment WHERE s.state = 'live' AND ${cap}`)
-      .bind(wordList, maxDf, entryBytes(sig.bytesPerWord), STOP_WORD_MIN_POSTINGS);
-  // Bytes only counted (SQLite reads every page: length(hex()) needs the whole BLOB), nothing moved out.
-  const [sqliteHexMs, counted] = await ms(() => stmt("sum(length(hex(p.data))) / 2 AS bytes, count(*) AS rows").first<{ bytes: number; rows: number }>());
-  // The same bytes moved out as hex text (what scorePostings reads), and as BLOBs.
-  const [hexOutMs] = await ms(() => stmt("p.word, hex(p.data) AS data").raw());
-  const [blobOutMs] = await ms(() => stmt("p.word, p.data").raw());
-  const [searchMs, result] = await ms(() => search(d, query, { topK: 10, shortlist: 100, match: {}, multiAssign: body.multiAssign ?? 1, maxDf }));
+  const select = { maxDf, minEntries: STOP_WORD_MIN_POSTINGS, budgetPerItem: body.postingsBudget ?? DEFAULT_POSTINGS_BUDGET, minBudget: POSTINGS_BUDGET_MIN };
+  const stmt = (columns: string) => d.store.postingsStatement(sig.words, select, columns);
+  // The text length counted inside SQLite (every page read; format 1 through hex() as the search reads it), nothing moved out.
+  const text = "CASE s.format WHEN 1 THEN hex(p.data) ELSE p.data END";
+  const [sqliteReadMs, counted] = await ms(() => stmt(`sum(length(${text})) AS chars, count(*) AS rows`).first<{ chars: number; rows: number }>());
+  // The same rows moved out as the search reads them.
+  const [textOutMs] = await ms(() => stmt(`p.word, s.format, ${text}`).raw());
+  const [searchMs, result] = await ms(() => search(d, query, { topK: 10, shortlist: 100, match: {}, multiAssign: body.multiAssign ?? 1, maxDf, postingsBudget: body.postingsBudget, rerankPairs: body.rerankPairs }));
   // The shortlist's features: search's R2 reads (parallel), then one by one.
   const items = (await env.INDEX_DB.prepare("SELECT item_no FROM items ORDER BY random() LIMIT 100").raw<[number]>()).map((r) => r[0]);
   const [r2ParallelMs, sets] = await ms(() => Promise.all(items.map((i) => d.store.readFeatures(i))));
   const [r2SequentialMs] = await ms(async () => {
     for (const i of items) await d.store.readFeatures(i);
   });
-  const candidates = sets.filter((s): s is FeatureSet => s !== null);
+  const candidates = sets.filter((s): s is StoredFeatures => s !== null);
   const options = resolveMatchOptions({ ...RERANK_DEFAULTS });
   let nnMs = 0;
   let ransacMs = 0;
   let putatives = 0;
+  let sharedMs = 0;
+  let sharedPutatives = 0;
+  let sharedRansacMs = 0;
+  const boundSq = options.distance * options.distance;
   for (const c of candidates) {
-    const [a, nn] = await ms(() => nearestNeighbours(d.ctx.kernels, c.features, q, options));
+    const [a, nn] = await ms(() => nearestNeighbours(d.ctx.kernels, c.set.features, q, options));
     const [b] = await ms(() => {
-      const { src: dst, dst: src } = putativePoints(c.features, q, nn.putative);
+      const { src: dst, dst: src } = putativePoints(c.set.features, q, nn.putative);
       return ransac(d.ctx.kernels, src, dst, options.ransac);
     });
     nnMs += a;
     ransacMs += b;
     putatives += nn.putative.length;
+    if (c.words && sig.featureWords) {
+      const [e, pairs] = await ms(() => sharedWordPairs({ descriptors: c.set.features.descriptors, words: c.words! }, { descriptors: q.descriptors, words: sig.featureWords! }, q.dim, boundSq));
+      const [f] = await ms(() => {
+        const { src: dst, dst: src } = putativePoints(c.set.features, q, pairs);
+        return ransac(d.ctx.kernels, src, dst, options.ransac);
+      });
+      sharedMs += e;
+      sharedRansacMs += f;
+      sharedPutatives += pairs.length;
+    }
   }
   return {
-    postingsBytes: counted?.bytes, postingsRows: counted?.rows, signatureMs, sqliteHexMs, hexOutMs, blobOutMs,
+    postingsChars: counted?.chars, postingsRows: counted?.rows, signatureMs, sqliteReadMs, textOutMs, searchMs,
     search: result.timingsMs, r2ParallelMs, r2SequentialMs, candidates: candidates.length,
     rerankNnMs: nnMs, rerankRansacMs: ransacMs, putativesPerCandidate: putatives / Math.max(1, candidates.length),
+    sharedWordPairsMs: sharedMs, sharedWordRansacMs: sharedRansacMs, sharedWordPutativesPerCandidate: sharedPutatives / Math.max(1, candidates.length),
   };
 }
 
@@ -228,7 +240,7 @@ export default {
     if (path === "/probe") return Response.json(await probe(d, env, body));
     if (path === "/search") {
       const set = queryOf(d.codebook, body.item, body.words);
-      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {}, multiAssign: body.multiAssign, maxDf: body.maxDf });
+      const result = await search(d, set, { topK: body.topK ?? 10, shortlist: body.shortlist ?? 100, match: {}, multiAssign: body.multiAssign, maxDf: body.maxDf, postingsBudget: body.postingsBudget, rerankPairs: body.rerankPairs });
       return Response.json({ top: result.results[0] ?? null, numCandidates: result.numCandidates, postingsRead: result.postingsRead, timingsMs: result.timingsMs, wallMs: performance.now() - t0 });
     }
     if (path === "/stats") {

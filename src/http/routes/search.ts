@@ -5,7 +5,7 @@ import type { Platform } from "../platform";
 import { readSearchRequest } from "../retrieval-requests";
 import { retrievalDeps } from "../retrieval-deps";
 import { serverTiming } from "../server-timing";
-import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, DEFAULT_SHORTLIST, DEFAULT_TOP_K, search } from "../../retrieval/service";
+import { DEFAULT_MAX_DF, DEFAULT_MULTI_ASSIGN, DEFAULT_POSTINGS_BUDGET, DEFAULT_RERANK_PAIRS, DEFAULT_SHORTLIST, DEFAULT_TOP_K, search } from "../../retrieval/service";
 import { featuresOf } from "./index-items";
 
 export function searchRoutes(platform: Platform) {
@@ -25,6 +25,8 @@ export function searchRoutes(platform: Platform) {
       match,
       multiAssign: options.multiAssign ?? DEFAULT_MULTI_ASSIGN,
       maxDf: options.maxDf ?? DEFAULT_MAX_DF,
+      postingsBudget: options.postingsBudget ?? DEFAULT_POSTINGS_BUDGET,
+      rerankPairs: options.rerankPairs ?? DEFAULT_RERANK_PAIRS,
     });
     const timingsMs = { extract, ...body.timingsMs, total: performance.now() - started };
     c.header("Server-Timing", serverTiming(timingsMs));

@@ -6,5 +6,5 @@ export {
 export {
   scoreShortlist, ShortlistScorer, asmkSigma, sigmaTable, hamming, DEFAULT_ALPHA, DEFAULT_TAU, type PostingList, type SimilarityOptions,
 } from "./similarity";
-export { rerankCandidates, RERANK_DEFAULTS, type Reranked, type RerankTransform } from "./rerank";
+export { rerankCandidates, RERANK_DEFAULTS, type FeatureWords, type Reranked, type RerankPairs, type RerankTransform } from "./rerank";
 export { assignWords, MAX_ASSIGN } from "./assign";

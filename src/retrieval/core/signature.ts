@@ -14,6 +14,8 @@ export interface ImageSignature {
   /** words.length × bytesPerWord sign bits. */
   residuals: Uint8Array;
   bytesPerWord: number;
+  /** Each feature's nearest word (−1: none), in feature order: what the shared-word re-rank pairs features by. */
+  featureWords?: Int32Array;
 }
 
 /** ASMK*'s query-side multiple assignment. */
@@ -41,13 +43,15 @@ function aggregate(cb: Codebook, descriptors: Float32Array, count: number, words
       for (let d = 0; d < dim; d++) sum[d] += descriptors[x + d] - cb.centroids[c + d];
     }
   }
+  const featureWords = new Int32Array(count);
+  for (let i = 0; i < count; i++) featureWords[i] = words[i * m];
   const sorted = Uint32Array.from(sums.keys()).sort();
   const residuals = new Uint8Array(sorted.length * bytesPerWord);
   sorted.forEach((w, j) => {
     const sum = sums.get(w)!;
     for (let d = 0; d < dim; d++) if (sum[d] > 0) residuals[j * bytesPerWord + (d >> 3)] |= 1 << (d & 7);
   });
-  return { words: sorted, residuals, bytesPerWord };
+  return { words: sorted, residuals, bytesPerWord, featureWords };
 }
 
 function signature(k: KernelExports, cb: Codebook, descriptors: Float32Array, count: number, m: number): ImageSignature {

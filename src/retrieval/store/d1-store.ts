@@ -7,8 +7,9 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { decodePostingRows, entryBytes, fromHex, scoreHexRows, toHex, writeEntry, WordCounts, type PostingScorer } from "./postings";
-import { packFeatures, unpackFeatures } from "./packed-features";
+import { decodePostingRows, fromHex, scoreHexRows, toHex, WordCounts, type PostingScorer } from "./postings";
+import { decodeVarintRow, encodeVarintRows, FORMAT_FIXED, FORMAT_VARINT, scoreVarintRows, type Entry } from "./varint-postings";
+import { packFeatures, unpackFeatures, type StoredFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";
 
 /** The part of an ASMK* signature the store needs (sorted unique words, one residual per word). */
@@ -16,6 +17,8 @@ export interface StoredSignature {
   words: Uint32Array;
   residuals: Uint8Array;
   bytesPerWord: number;
+  /** Each feature's nearest word, stored with the features (the shared-word re-rank); absent: not stored. */
+  featureWords?: Int32Array;
 }
 
 export interface NewItemVersion {
@@ -67,6 +70,19 @@ const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
 const LEASE_MS = 5 * 60_000;
 
+const varintBytes = (v: number) => (v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : v < 1 << 28 ? 4 : 5);
+
+/** Which of a query's words a search reads (see D1RetrievalStore.postingsStatement). */
+export interface WordSelection {
+  maxDf: number;
+  minEntries: number;
+  /** Entries read per indexed item (Infinity: no budget), but at least minBudget. */
+  budgetPerItem: number;
+  minBudget: number;
+}
+
+export const READ_ALL: WordSelection = { maxDf: 1, minEntries: 0, budgetPerItem: Infinity, minBudget: 0 };
+
 export const featuresKey = (itemNo: number) => `features/${itemNo}`;
 
 function rowOf(r: Record<string, unknown>): ItemRecord {
@@ -82,8 +98,8 @@ function rowOf(r: Record<string, unknown>): ItemRecord {
   };
 }
 
-/** Splits [word, part, hex] rows into JSON parameters of at most MAX_PARAM_CHARS. */
-function chunkRows(rows: Array<[number, number, string]>): string[] {
+/** Splits [word, part, text, entries] rows into JSON parameters of at most MAX_PARAM_CHARS. */
+function chunkRows(rows: PostingRow[]): string[] {
   const chunks: string[] = [];
   let current: string[] = [];
   let size = 0;
@@ -101,35 +117,47 @@ function chunkRows(rows: Array<[number, number, string]>): string[] {
   return chunks;
 }
 
-/** word → concatenated entries, split into parts of at most MAX_ROW_BYTES. */
-function postingRows(perWord: Map<number, Uint8Array[]>): { rows: Array<[number, number, string]>; bytes: number } {
-  const rows: Array<[number, number, string]> = [];
+/** [word, part, base64 text, entries] of one format-2 postings row. */
+type PostingRow = [number, number, string, number];
+
+/** word → entries, as format-2 rows of at most MAX_ROW_BYTES (before base64); bytes = stored characters. */
+function postingRows(perWord: Map<number, Entry[]>, bytesPerWord: number): { rows: PostingRow[]; bytes: number } {
+  const rows: PostingRow[] = [];
   let bytes = 0;
   for (const word of [...perWord.keys()].sort((a, b) => a - b)) {
-    const pieces = perWord.get(word)!;
-    let part = 0;
-    let buffer: Uint8Array[] = [];
-    let size = 0;
-    const flush = () => {
-      const data = new Uint8Array(size);
-      let o = 0;
-      for (const p of buffer) {
-        data.set(p, o);
-        o += p.length;
-      }
-      rows.push([word, part++, toHex(data)]);
-      bytes += size;
-      buffer = [];
-      size = 0;
-    };
-    for (const p of pieces) {
-      if (size + p.length > MAX_ROW_BYTES && size > 0) flush();
-      buffer.push(p);
-      size += p.length;
-    }
-    if (size > 0) flush();
+    encodeVarintRows(perWord.get(word)!, bytesPerWord, MAX_ROW_BYTES).forEach((r, part) => {
+      rows.push([word, part, r.text, r.entries]);
+      bytes += r.bytes;
+    });
   }
   return { rows, bytes };
+}
+
+/** The entries of one stored row of either format (format 1 comes out of SQLite as hex). */
+function decodeStoredRow(format: number, text: string, bytesPerWord: number): Entry[] {
+  if (format === FORMAT_VARINT) return decodeVarintRow(text, bytesPerWord);
+  const wordCounts = new Map<number, number>();
+  const list = decodePostingRows(0, [fromHex(text)], bytesPerWord, wordCounts);
+  return Array.from(list.items, (item, e) => ({ item, wordCount: wordCounts.get(item)!, residual: list.residuals.slice(e * bytesPerWord, (e + 1) * bytesPerWord) }));
+}
+
+/** One postings row as text whatever its segment's format: format 1 BLOBs through hex(), format 2 as stored. */
+const ROW_TEXT = `CASE s.format WHEN ${FORMAT_FIXED} THEN hex(p.data) ELSE p.data END`;
+
+/** The statements that insert format-2 rows (postings and their counts) of one segment, guarded by `where`. */
+function insertRows(db: D1Database, rows: PostingRow[], segmentParam: string, where: string, args: unknown[]): D1PreparedStatement[] {
+  const n = args.length;
+  return chunkRows(rows).flatMap((chunk) => [
+    db
+      .prepare(`INSERT INTO postings (word, segment, part, data) SELECT json_extract(value, '$[0]'), ${segmentParam}, json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?${n + 1}) WHERE ${where}`)
+      .bind(...args, chunk),
+    db
+      .prepare(
+        `INSERT INTO posting_counts (word, segment, entries) SELECT json_extract(value, '$[0]'), ${segmentParam}, sum(json_extract(value, '$[3]')) FROM json_each(?${n + 1}) WHERE ${where}
+         GROUP BY json_extract(value, '$[0]') ON CONFLICT (word, segment) DO UPDATE SET entries = entries + excluded.entries`,
+      )
+      .bind(...args, chunk),
+  ]);
 }
 
 export class D1RetrievalStore {
@@ -158,16 +186,16 @@ export class D1RetrievalStore {
     const firstItem = await this.reserve("item_no", items.length);
     const segment = await this.reserve("segment", 1);
     const now = Date.now();
-    const perWord = new Map<number, Uint8Array[]>();
+    const perWord = new Map<number, Entry[]>();
     const itemRows: Array<Record<string, unknown>> = [];
-    const packed = items.map((item) => packFeatures(item.features));
+    const packed = items.map((item) => packFeatures(item.features, item.signature.featureWords));
+    const bytesPerWord = items[0].signature.bytesPerWord;
     items.forEach((item, i) => {
       const itemNo = firstItem + i;
       const s = item.signature;
-      const size = entryBytes(s.bytesPerWord);
+      if (s.bytesPerWord !== bytesPerWord) throw new RangeError("items of one write have residuals of one size");
       for (let w = 0; w < s.words.length; w++) {
-        const entry = new Uint8Array(size);
-        writeEntry(entry, 0, itemNo, s.words.length, s.residuals.subarray(w * s.bytesPerWord, (w + 1) * s.bytesPerWord));
+        const entry = { item: itemNo, wordCount: s.words.length, residual: s.residuals.subarray(w * s.bytesPerWord, (w + 1) * s.bytesPerWord) };
         const list = perWord.get(s.words[w]);
         if (list) list.push(entry);
         else perWord.set(s.words[w], [entry]);
@@ -179,10 +207,11 @@ export class D1RetrievalStore {
         num_words: s.words.length,
         metadata: item.metadata,
         features_bytes: packed[i].length,
-        postings_bytes: s.words.length * size,
+        // Stored characters of its entries, were each alone in its row (a delta of one byte; base64's 4/3).
+        postings_bytes: Math.ceil((s.words.length * (1 + varintBytes(Math.min(s.words.length, 0xffff)) + s.bytesPerWord) * 4) / 3),
       });
     });
-    const { rows, bytes } = postingRows(perWord);
+    const { rows, bytes } = postingRows(perWord, bytesPerWord);
 
     // Features first: a version is only reachable once its items row commits, after this.
     await Promise.all(packed.map((bytes, i) => this.bucket.put(featuresKey(firstItem + i), bytes)));
@@ -201,17 +230,10 @@ export class D1RetrievalStore {
     statements.push(this.db.prepare(`SELECT item_no FROM items WHERE id IN (SELECT value FROM json_each(?${n + 1})) AND ${guardSql}`).bind(...guardArgs, ids));
     statements.push(
       this.db
-        .prepare(`INSERT INTO segments (segment, level, state, num_items, bytes, created_at) SELECT ?${n + 1}, 0, 'live', ?${n + 2}, ?${n + 3}, ?${n + 4} WHERE ${guardSql}`)
+        .prepare(`INSERT INTO segments (segment, level, state, num_items, bytes, created_at, format) SELECT ?${n + 1}, 0, 'live', ?${n + 2}, ?${n + 3}, ?${n + 4}, ${FORMAT_VARINT} WHERE ${guardSql}`)
         .bind(...guardArgs, segment, items.length, bytes, now),
     );
-    for (const chunk of chunkRows(rows))
-      statements.push(
-        this.db
-          .prepare(
-            `INSERT INTO postings (word, segment, part, data) SELECT json_extract(value, '$[0]'), ?${n + 1}, json_extract(value, '$[1]'), unhex(json_extract(value, '$[2]')) FROM json_each(?${n + 2}) WHERE ${guardSql}`,
-          )
-          .bind(...guardArgs, segment, chunk),
-      );
+    statements.push(...insertRows(this.db, rows, `?${n + 1}`, guardSql, [...guardArgs, segment]));
     statements.push(
       this.db
         .prepare(
@@ -265,53 +287,63 @@ export class D1RetrievalStore {
   }
 
   /**
+   * The statement that reads the query words' live postings rows ([word, format, text], in word,
+   * segment, part order), keeping only the words `select` allows; `columns` replaces the selected
+   * columns (the benchmark's probe times the same statement with other outputs).
+   * Word choice, from posting_counts (entries of stale versions not yet compacted away count too):
+   *   - stop words: a word with more than max(maxDf × items, minEntries) entries is not read;
+   *   - budget: the remaining words are read rarest first (ties: smaller word) while their entries add up to
+   *     at most max(budgetPerItem × items, minBudget).
+   */
+  postingsStatement(words: Uint32Array, select: WordSelection, columns = `p.word, s.format, ${ROW_TEXT}`): D1PreparedStatement {
+    return this.db
+      .prepare(
+        `WITH n AS (SELECT count(*) AS items FROM items),
+         df AS (
+           SELECT c.word AS word, sum(c.entries) AS entries FROM posting_counts c JOIN segments s ON s.segment = c.segment
+           WHERE s.state = 'live' AND c.word IN (SELECT value FROM json_each(?1)) GROUP BY c.word),
+         kept AS (
+           SELECT word FROM (
+             SELECT word, sum(entries) OVER (ORDER BY entries, word ROWS UNBOUNDED PRECEDING) AS total FROM df
+             WHERE entries <= max(?2 * (SELECT items FROM n), ?3))
+           WHERE total <= max(?4 * (SELECT items FROM n), ?5))
+         SELECT ${columns} FROM postings p JOIN segments s ON s.segment = p.segment
+         WHERE s.state = 'live' AND p.word IN (SELECT word FROM kept) ORDER BY p.word, p.segment, p.part`,
+      )
+      .bind(JSON.stringify(Array.from(words)), select.maxDf, select.minEntries, Math.min(select.budgetPerItem, 1e12), select.minBudget);
+  }
+
+  /**
    * Scores the live segments' postings of the scorer's query words (one SQL statement: one consistent
-   * snapshot) straight from the rows (store/postings.ts scoreHexRows), and records each item's word
-   * count. Entries of stale versions are scored too; `resolveItems` tells which item numbers are live.
+   * snapshot) straight from the rows (scoreHexRows for format 1, scoreVarintRows for format 2), and
+   * records each item's word count. Entries of stale versions are scored too; `resolveItems` tells which
+   * item numbers are live. `chars` = the text moved out of D1.
    */
   async scorePostings(
     scorer: PostingScorer,
     words: Uint32Array,
-    stopWords: { maxDf: number; minEntries: number } = { maxDf: 1, minEntries: 0 },
-  ): Promise<{ wordCounts: WordCounts; entries: number; bytes: number; rows: number; queryMs: number; scoreMs: number }> {
+    select: WordSelection = READ_ALL,
+  ): Promise<{ wordCounts: WordCounts; entries: number; chars: number; rows: number; queryMs: number; scoreMs: number }> {
     const wordCounts = new WordCounts();
-    if (words.length === 0) return { wordCounts, entries: 0, bytes: 0, rows: 0, queryMs: 0, scoreMs: 0 };
+    if (words.length === 0) return { wordCounts, entries: 0, chars: 0, rows: 0, queryMs: 0, scoreMs: 0 };
     const t0 = performance.now();
-    const wordList = JSON.stringify(Array.from(words));
-    // Stop words: a word whose live postings hold more than max(maxDf × live items, minEntries) entries
-    // is not read. Its entry count comes from the rows' byte lengths (SQLite reads a BLOB's length from
-    // the record header, not its pages); entries of stale versions not yet compacted away count too.
-    const results = await (stopWords.maxDf < 1
-      ? this.db
-          .prepare(
-            `WITH kept AS (
-               SELECT p.word AS word FROM postings p JOIN segments s ON s.segment = p.segment
-               WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1))
-               GROUP BY p.word HAVING sum(length(p.data)) <= max(?2 * (SELECT count(*) FROM items), ?4) * ?3)
-             SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
-             WHERE s.state = 'live' AND p.word IN (SELECT word FROM kept) ORDER BY p.word, p.segment, p.part`,
-          )
-          .bind(wordList, stopWords.maxDf, entryBytes(scorer.bytesPerWord), stopWords.minEntries)
-      : this.db
-          .prepare(
-            `SELECT p.word AS word, hex(p.data) AS data FROM postings p JOIN segments s ON s.segment = p.segment
-             WHERE s.state = 'live' AND p.word IN (SELECT value FROM json_each(?1)) ORDER BY p.word, p.segment, p.part`,
-          )
-          .bind(wordList)
-    ).raw<[number, string]>();
+    const results = await this.postingsStatement(words, select).raw<[number, number, string]>();
     const t1 = performance.now();
-    let bytes = 0;
+    let chars = 0;
     let entries = 0;
+    const fixed: string[] = [];
+    const varint: string[] = [];
     for (let i = 0; i < results.length; ) {
       const word = results[i][0];
-      const rows: string[] = [];
+      fixed.length = varint.length = 0;
       for (; i < results.length && results[i][0] === word; i++) {
-        rows.push(results[i][1]);
-        bytes += results[i][1].length / 2;
+        (results[i][1] === FORMAT_VARINT ? varint : fixed).push(results[i][2]);
+        chars += results[i][2].length;
       }
-      entries += scoreHexRows(scorer, word, rows, wordCounts);
+      if (fixed.length) entries += scoreHexRows(scorer, word, fixed, wordCounts);
+      if (varint.length) entries += scoreVarintRows(scorer, word, varint, wordCounts);
     }
-    return { wordCounts, entries, bytes, rows: results.length, queryMs: t1 - t0, scoreMs: performance.now() - t1 };
+    return { wordCounts, entries, chars, rows: results.length, queryMs: t1 - t0, scoreMs: performance.now() - t1 };
   }
 
   /** The live items among `itemNos` (stale versions are absent). */
@@ -327,7 +359,7 @@ export class D1RetrievalStore {
   }
 
   /** An item version's features, or null when it is gone (replaced or deleted since). */
-  async readFeatures(itemNo: number): Promise<FeatureSet | null> {
+  async readFeatures(itemNo: number): Promise<StoredFeatures | null> {
     const object = await this.bucket.get(featuresKey(itemNo));
     if (!object) return null;
     return unpackFeatures(new Uint8Array(await object.arrayBuffer()));
@@ -357,11 +389,22 @@ export class D1RetrievalStore {
       // Retired segments are garbage; so is a 'building' one without a merge record (left by an older version).
       await this.db.batch([
         this.db.prepare("DELETE FROM postings WHERE segment IN (SELECT segment FROM segments WHERE state = 'retired' OR (state = 'building' AND merge_inputs IS NULL))"),
+        this.db.prepare("DELETE FROM posting_counts WHERE segment IN (SELECT segment FROM segments WHERE state = 'retired' OR (state = 'building' AND merge_inputs IS NULL))"),
         this.db.prepare("DELETE FROM segments WHERE state = 'retired' OR (state = 'building' AND merge_inputs IS NULL)"),
       ]);
       const building = await this.db
-        .prepare("SELECT segment, merge_inputs, next_word, hex(merged_items) AS merged FROM segments WHERE state = 'building' ORDER BY segment LIMIT 1")
-        .first<{ segment: number; merge_inputs: string; next_word: number; merged: string }>();
+        .prepare("SELECT segment, merge_inputs, next_word, hex(merged_items) AS merged, format FROM segments WHERE state = 'building' ORDER BY segment LIMIT 1")
+        .first<{ segment: number; merge_inputs: string; next_word: number; merged: string; format: number }>();
+      if (building && building.format !== FORMAT_VARINT) {
+        // A merge an older version began writes format-1 rows: it starts over in format 2 (its inputs are intact).
+        await this.db.batch([
+          this.db.prepare("DELETE FROM postings WHERE segment = ?1").bind(building.segment),
+          this.db.prepare("DELETE FROM posting_counts WHERE segment = ?1").bind(building.segment),
+          this.db.prepare(`UPDATE segments SET format = ${FORMAT_VARINT}, next_word = 0, bytes = 0, merged_items = x'' WHERE segment = ?1`).bind(building.segment),
+        ]);
+        building.next_word = 0;
+        building.merged = "";
+      }
       if (building) {
         await this.mergeStep({ segment: building.segment, inputs: JSON.parse(building.merge_inputs), nextWord: building.next_word, merged: fromHex(building.merged) }, numWords, bytesPerWord);
         return true;
@@ -375,7 +418,7 @@ export class D1RetrievalStore {
         const inputs = atLevel.slice(0, l === 0 ? FANOUT_LEVEL0 : FANOUT).map((s) => s.segment);
         const segment = await this.reserve("segment", 1);
         await this.db
-          .prepare("INSERT INTO segments (segment, level, state, num_items, bytes, created_at, merge_inputs, next_word, merged_items) VALUES (?1, ?2, 'building', 0, 0, ?3, ?4, 0, x'')")
+          .prepare(`INSERT INTO segments (segment, level, state, num_items, bytes, created_at, merge_inputs, next_word, merged_items, format) VALUES (?1, ?2, 'building', 0, 0, ?3, ?4, 0, x'', ${FORMAT_VARINT})`)
           .bind(segment, l + 1, Date.now(), JSON.stringify(inputs))
           .run();
         await this.mergeStep({ segment, inputs, nextWord: 0, merged: new Uint8Array(0) }, numWords, bytesPerWord);
@@ -420,32 +463,22 @@ export class D1RetrievalStore {
     };
     let w0 = merge.nextWord;
     for (let c = 0; c < COMPACTION_STEP_CHUNKS && w0 < numWords; c++, w0 += wordsPerChunk) {
-      const { results } = await this.db
-        .prepare("SELECT word, hex(data) AS data FROM postings WHERE segment IN (SELECT value FROM json_each(?1)) AND word >= ?2 AND word < ?3 ORDER BY word, segment, part")
+      const results = await this.db
+        .prepare(`SELECT p.word, s.format, ${ROW_TEXT} FROM postings p JOIN segments s ON s.segment = p.segment WHERE p.segment IN (SELECT value FROM json_each(?1)) AND p.word >= ?2 AND p.word < ?3 ORDER BY p.word, p.segment, p.part`)
         .bind(inputIds, w0, w0 + wordsPerChunk)
-        .all<{ word: number; data: string }>();
-      const perWord = new Map<number, Uint8Array[]>();
-      const wordCounts = new Map<number, number>();
+        .raw<[number, number, string]>();
+      const perWord = new Map<number, Entry[]>();
       for (let i = 0; i < results.length; ) {
-        const word = results[i].word;
-        const rows: Uint8Array[] = [];
-        for (; i < results.length && results[i].word === word; i++) rows.push(fromHex(results[i].data));
-        const list = decodePostingRows(word, rows, bytesPerWord, wordCounts, (item) => live.has(item));
-        if (list.items.length === 0) continue;
-        const data = new Uint8Array(list.items.length * entryBytes(bytesPerWord));
-        let o = 0;
-        for (let e = 0; e < list.items.length; e++) {
-          mark(list.items[e]);
-          o = writeEntry(data, o, list.items[e], wordCounts.get(list.items[e])!, list.residuals.subarray(e * bytesPerWord, (e + 1) * bytesPerWord));
-        }
-        perWord.set(word, [data]);
+        const word = results[i][0];
+        const entries: Entry[] = [];
+        for (; i < results.length && results[i][0] === word; i++)
+          for (const e of decodeStoredRow(results[i][1], results[i][2], bytesPerWord)) if (live.has(e.item)) entries.push(e);
+        if (entries.length === 0) continue;
+        for (const e of entries) mark(e.item);
+        perWord.set(word, entries);
       }
-      const out = postingRows(perWord);
-      const writes = chunkRows(out.rows).map((chunk) =>
-        this.db
-          .prepare("INSERT INTO postings (word, segment, part, data) SELECT json_extract(value, '$[0]'), ?1, json_extract(value, '$[1]'), unhex(json_extract(value, '$[2]')) FROM json_each(?2)")
-          .bind(merge.segment, chunk),
-      );
+      const out = postingRows(perWord, bytesPerWord);
+      const writes = insertRows(this.db, out.rows, "?1", "1", [merge.segment]);
       writes.push(
         this.db
           .prepare("UPDATE segments SET next_word = ?2, bytes = bytes + ?3, merged_items = unhex(?4) WHERE segment = ?1")
@@ -465,6 +498,7 @@ export class D1RetrievalStore {
     ]);
     await this.db.batch([
       this.db.prepare("DELETE FROM postings WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
+      this.db.prepare("DELETE FROM posting_counts WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
       this.db.prepare("DELETE FROM segments WHERE segment IN (SELECT value FROM json_each(?1))").bind(inputIds),
     ]);
   }

@@ -1,5 +1,6 @@
 /**
- * The packed postings of one visual word: entries of [item_no u32 LE][item word count u16 LE][residual].
+ * Postings row format 1 (segments written before migration 0003; format 2 is store/varint-postings.ts):
+ * entries of [item_no u32 LE][item word count u16 LE][residual].
  * Storing each item's word count beside it lets a search normalise scores without reading any
  * per-item row.
  */
@@ -7,12 +8,6 @@ export interface PostingList {
   word: number;
   items: Uint32Array;
   residuals: Uint8Array;
-}
-
-export interface PostingEntry {
-  item: number;
-  wordCount: number;
-  residual: Uint8Array;
 }
 
 export const entryBytes = (bytesPerWord: number) => 6 + bytesPerWord;

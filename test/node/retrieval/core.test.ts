@@ -104,8 +104,11 @@ describe("ASMK* signatures", () => {
     expect(Array.from(s.words)).toEqual([0, 1]);
     // word 0: only component 9 > 0 → byte 1 bit 1; word 1: sum (1, −0.5, 0, …, −0.5) → bit 0 of byte 0.
     expect(Array.from(s.residuals)).toEqual([0b0, 0b10, 0b1, 0b0]);
+    // Each feature's nearest word (stored with the features for the shared-word re-rank, not in the signature bytes).
+    const { featureWords, ...stored } = s;
+    expect(Array.from(featureWords!)).toEqual([1, 1, 0]);
     const back = decodeSignature(encodeSignature(s));
-    expect(back).toEqual(s);
+    expect(back).toEqual(stored);
     expect(encodeSignature(s).length).toBe(8 + 2 * 4 + 2 * 2);
   });
 

@@ -3,7 +3,7 @@
 // nothing stored; a missing or corrupt codebook is 503 index_unavailable.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { codebookFiles, resetIndex, retrievalApi, shifted, storedState, syntheticFeatures, testEnv, type Api } from "./helpers";
-import { D1RetrievalStore } from "../../../src/retrieval/store/d1-store";
+import { D1RetrievalStore, READ_ALL } from "../../../src/retrieval/store/d1-store";
 import { ShortlistScorer } from "../../../src/retrieval/core";
 
 let files: Map<string, Uint8Array>;
@@ -59,12 +59,42 @@ describe("index and search on features", () => {
     const words = Uint32Array.from({ length: 64 }, (_, w) => w);
     // The test codebook has 64 words: each is in most of the 4 items, far above a 1 % share.
     const scorer = () => new ShortlistScorer({ words, residuals: new Uint8Array(64 * 5), bytesPerWord: 5 });
-    expect((await store.scorePostings(scorer(), words, { maxDf: 0.01, minEntries: 0 })).rows).toBe(0);
-    expect((await store.scorePostings(scorer(), words, { maxDf: 1, minEntries: 0 })).entries).toBeGreaterThan(0);
+    expect((await store.scorePostings(scorer(), words, { ...READ_ALL, maxDf: 0.01 })).rows).toBe(0);
+    expect((await store.scorePostings(scorer(), words, READ_ALL)).entries).toBeGreaterThan(0);
     // Lists under STOP_WORD_MIN_POSTINGS entries are never stop words: the source is still found.
     const res = await api.call("POST", "/v1/search", { features: shifted(syntheticFeatures(302)), options: { maxDf: 0.01, topK: 1 } });
     expect(res.status).toBe(200);
     expect(res.body.results[0].id).toBe("df-2");
+  });
+
+  it("rerankPairs shared-words and a postings budget still find the source first (features' words stored at indexing)", async () => {
+    for (let i = 0; i < 4; i++) await api.call("POST", "/v1/index", item(`sw-${i}`, 400 + i));
+    const { item_no } = (await testEnv.INDEX_DB.prepare("SELECT item_no FROM items WHERE id = 'sw-1'").first<{ item_no: number }>())!;
+    const object = await testEnv.FEATURES.get(`features/${item_no}`);
+    expect(new TextDecoder().decode((await object!.arrayBuffer()).slice(0, 8))).toBe("DELFPF02");
+    for (const options of [{ rerankPairs: "shared-words" }, { rerankPairs: "exact" }, { postingsBudget: 0.001 }]) {
+      const res = await api.call("POST", "/v1/search", { features: shifted(syntheticFeatures(401)), options: { topK: 2, ...options } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.results[0].id).toBe("sw-1");
+      expect(res.body.results[0].numInliers).toBeGreaterThanOrEqual(60);
+    }
+  });
+
+  it("postings budget: words are read rarest first (ties: smaller word) while their entries fit the budget", async () => {
+    for (let i = 0; i < 5; i++) await api.call("POST", "/v1/index", item(`pb-${i}`, 500 + i));
+    const store = new D1RetrievalStore(testEnv.INDEX_DB, testEnv.FEATURES);
+    const words = Uint32Array.from({ length: 64 }, (_, w) => w);
+    const df = (await testEnv.INDEX_DB.prepare("SELECT word, sum(entries) AS n FROM posting_counts GROUP BY word").all<{ word: number; n: number }>()).results
+      .sort((a, b) => a.n - b.n || a.word - b.word);
+    const items = 5;
+    for (const k of [1, 7, 20]) {
+      const budget = df.slice(0, k).reduce((n, r) => n + r.n, 0);
+      const read = async (perItem: number) =>
+        (await store.postingsStatement(words, { ...READ_ALL, budgetPerItem: perItem, minBudget: 0 }, "DISTINCT p.word").raw<[number]>()).map((r) => r[0]).sort((a, b) => a - b);
+      expect(await read(budget / items)).toEqual(df.slice(0, k).map((r) => r.word).sort((a, b) => a - b));
+      // One entry less: the k-th word no longer fits, and no later word is taken instead.
+      expect(await read((budget - 1) / items)).toEqual(df.slice(0, k - 1).map((r) => r.word).sort((a, b) => a - b));
+    }
   });
 
   it("a search on an empty index is 200 with no results", async () => {
@@ -110,6 +140,8 @@ describe("bad input changes nothing stored", () => {
     ["maxDf 0", "POST", "/v1/search", { features: syntheticFeatures(1), options: { maxDf: 0 } }, 400, "invalid_options"],
     ["maxDf over 1", "POST", "/v1/search", { features: syntheticFeatures(1), options: { maxDf: 1.5 } }, 400, "invalid_options"],
     ["maxDf not a number", "POST", "/v1/search", { features: syntheticFeatures(1), options: { maxDf: "10%" } }, 400, "invalid_options"],
+    ["postingsBudget 0", "POST", "/v1/search", { features: syntheticFeatures(1), options: { postingsBudget: 0 } }, 400, "invalid_options"],
+    ["an unknown rerankPairs", "POST", "/v1/search", { features: syntheticFeatures(1), options: { rerankPairs: "words" } }, 400, "invalid_options"],
     ["an unknown id (GET)", "GET", "/v1/index/nope", undefined, 404, "item_not_found"],
     ["an unknown id (DELETE)", "DELETE", "/v1/index/nope", undefined, 404, "item_not_found"],
     ["a bad id in the path", "GET", "/v1/index/a%20b", undefined, 400, "invalid_id"],

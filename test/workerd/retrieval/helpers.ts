@@ -56,7 +56,7 @@ export function fakeAssets(files: Map<string, Uint8Array>): Fetcher {
 export async function resetIndex(): Promise<void> {
   await applyD1Migrations(testEnv.INDEX_DB, testEnv.TEST_MIGRATIONS);
   await testEnv.INDEX_DB.batch(
-    ["items", "postings", "segments", "jobs", "job_items", "leases"].map((t) => testEnv.INDEX_DB.prepare(`DELETE FROM ${t}`)),
+    ["items", "postings", "posting_counts", "segments", "jobs", "job_items", "leases"].map((t) => testEnv.INDEX_DB.prepare(`DELETE FROM ${t}`)),
   );
   for (;;) {
     const listed = await testEnv.FEATURES.list({ limit: 1000 });

@@ -75,3 +75,72 @@ it("WordCounts answers like a Map: dense range, growth, huge item numbers, unkno
   scoreHexRows(new ShortlistScorer(query), 1, [toHex(row)], viaMap);
   for (const [item, wc] of viaMap) expect(viaClass.get(item)).toBe(wc);
 });
+
+// Format 2 (store/varint-postings.ts): delta varints as base64 text.
+import { decodeVarintRow, encodeVarintRows, fromBase64, scoreVarintRows, toBase64, type Entry } from "../../../src/retrieval/store/varint-postings";
+
+it("base64 round-trips every length and matches btoa", () => {
+  const rand = mulberry32(11);
+  for (let n = 0; n < 40; n++) {
+    const bytes = Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
+    const text = toBase64(bytes);
+    expect(text).toBe(btoa(String.fromCharCode(...bytes)));
+    const { bytes: out, length } = fromBase64(text);
+    expect(length).toBe(n);
+    expect(Array.from(out.subarray(0, length))).toEqual(Array.from(bytes));
+  }
+});
+
+it("varint rows: every varint boundary of items and word counts decodes exactly, in item order, split across rows", () => {
+  const rand = mulberry32(12);
+  const items = [0, 1, 127, 128, 129, 16383, 16384, 16385, 2 ** 21 - 1, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 0xfffffffe, 0xffffffff];
+  for (let i = 0; i < 300; i++) items.push(1000 + Math.floor(rand() * 5000) * 3);
+  const unique = [...new Set(items)];
+  const counts = [0, 1, 127, 128, 16383, 16384, 65535, 70000];
+  const entries: Entry[] = unique.map((item, i) => ({
+    item,
+    wordCount: i < counts.length ? counts[i] : 1 + Math.floor(rand() * 2000),
+    residual: Uint8Array.from({ length: 5 }, () => Math.floor(rand() * 256)),
+  }));
+  const rows = encodeVarintRows(entries.slice().reverse(), 5, 200);
+  expect(rows.length).toBeGreaterThan(5);
+  const decoded = rows.flatMap((r) => {
+    const e = decodeVarintRow(r.text, 5);
+    expect(e.length).toBe(r.entries);
+    expect(r.bytes).toBe(r.text.length);
+    return e;
+  });
+  const expected = [...entries].sort((a, b) => a.item - b.item).map((e) => ({ ...e, wordCount: Math.min(e.wordCount, 0xffff) }));
+  expect(decoded.map((e) => [e.item, e.wordCount, Array.from(e.residual)])).toEqual(expected.map((e) => [e.item, e.wordCount, Array.from(e.residual)]));
+  // One-byte deltas (< 128), two-byte counts: 1 + 2 + 5 bytes per entry; a delta of 128 takes two.
+  const entryOf = (item: number) => ({ item, wordCount: 460, residual: new Uint8Array(5) });
+  expect(encodeVarintRows(Array.from({ length: 300 }, (_, i) => entryOf(127 * i)), 5, 1 << 20)[0].text.length).toBe((300 * 8 / 3) * 4);
+  expect(encodeVarintRows(Array.from({ length: 300 }, (_, i) => entryOf(128 * i)), 5, 1 << 20)[0].text.length).toBe(Math.ceil((8 + 299 * 9) / 3) * 4);
+});
+
+it("scoreVarintRows scores exactly as format 1's decodePostingRows + ShortlistScorer.addList", () => {
+  const rand = mulberry32(13);
+  const bpw = 5;
+  const queryWords = Uint32Array.from([2, 9, 11, 40]);
+  const query = { words: queryWords, residuals: Uint8Array.from({ length: queryWords.length * bpw }, () => Math.floor(rand() * 256)), bytesPerWord: bpw };
+  const plain = new ShortlistScorer(query);
+  const plainCounts = new Map<number, number>();
+  const fast = new ShortlistScorer(query);
+  const fastCounts = new Map<number, number>();
+  let entries = 0;
+  for (const [word, n, range] of [[2, 117, 3000], [5, 30, 3000], [9, 105, 3000], [40, 300, 5_000_000]] as const) {
+    const chosen = new Set<number>([0, 0xffffffff]);
+    while (chosen.size < n) chosen.add(Math.floor(rand() * range));
+    const list: Entry[] = [...chosen].map((item) => ({ item, wordCount: 1 + Math.floor(rand() * 3000), residual: Uint8Array.from({ length: bpw }, () => Math.floor(rand() * 256)) }));
+    const fixed = new Uint8Array(list.length * entryBytes(bpw));
+    list.reduce((o, e) => writeEntry(fixed, o, e.item, e.wordCount, e.residual), 0);
+    if (query.words.includes(word)) plain.addList(decodePostingRows(word, [fixed], bpw, plainCounts));
+    entries += scoreVarintRows(fast, word, encodeVarintRows(list, bpw, 512).map((r) => r.text), fastCounts);
+  }
+  expect(entries).toBe(117 + 105 + 300);
+  expect([...fastCounts].sort((a, b) => a[0] - b[0])).toEqual([...plainCounts].sort((a, b) => a[0] - b[0]));
+  const wc = (item: number) => plainCounts.get(item) ?? 1;
+  const expected = plain.shortlist(wc, 10_000);
+  expect(expected.length).toBeGreaterThan(300);
+  expect(fast.shortlist(wc, 10_000)).toEqual(expected);
+});
