@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { Features } from "../types";
+import { bytesToBase64 } from "../bytes";
 import { applyAffine, invertAffine, multiply3x3, toHomogeneous, IDENTITY_AFFINE, type Affine2x3 } from "./affine";
 
 export interface ModelInfo {
@@ -51,10 +52,7 @@ export function transformBetweenOriginals(matrix: number[][], from: FeatureSet, 
 }
 
 function float32ToBase64(values: Float32Array): string {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return bytesToBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 }
 
 function base64ToFloat32(text: string, expected: number): Float32Array {

@@ -10,8 +10,7 @@
  */
 import { getMultipartBoundary, MultipartPart } from "@mjackson/multipart-parser";
 import { concatBytes } from "../bytes";
-import type { ByteSource } from "../image/byte-source";
-import { readAll } from "../image/byte-source";
+import { readAll, type ByteSource } from "../image/byte-source";
 import { ApiError } from "./errors";
 
 export interface StreamedPart {

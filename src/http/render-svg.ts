@@ -4,18 +4,13 @@
  * (outliers optionally as faint red lines). Images are embedded as data URIs of their own bytes.
  */
 import type { MatchBody } from "../service/match-features";
+import { bytesToBase64 } from "../bytes";
 
 export interface SvgImage {
   bytes: Uint8Array;
   mime: string;
   width: number;
   height: number;
-}
-
-function base64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 const fmt = (v: number) => (Math.round(v * 100) / 100).toString();
@@ -38,8 +33,8 @@ export function renderMatchSvg(image1: SvgImage, image2: SvgImage, body: Pick<Ma
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<title>${body.numInliers} inliers of ${body.numPutative} putative matches</title>`,
     `<style>.inlier{stroke:#1f3fff;stroke-width:${stroke}}.outlier{stroke:#ff4040;stroke-opacity:.25;stroke-width:${stroke}}circle{fill:none;stroke:#ff8c00;stroke-width:${stroke}}</style>`,
-    `<image x="0" y="0" width="${image1.width}" height="${image1.height}" href="data:${image1.mime};base64,${base64(image1.bytes)}"/>`,
-    `<image x="${image1.width}" y="0" width="${image2.width}" height="${image2.height}" href="data:${image2.mime};base64,${base64(image2.bytes)}"/>`,
+    `<image x="0" y="0" width="${image1.width}" height="${image1.height}" href="data:${image1.mime};base64,${bytesToBase64(image1.bytes)}"/>`,
+    `<image x="${image1.width}" y="0" width="${image2.width}" height="${image2.height}" href="data:${image2.mime};base64,${bytesToBase64(image2.bytes)}"/>`,
     `<g class="keypoints">${marks.join("")}</g>`,
     `<g class="matches">${lines.join("")}</g>`,
     `</svg>`,

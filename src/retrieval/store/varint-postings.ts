@@ -7,6 +7,7 @@
  * Varints are LEB128 (7 bits per byte, low first, high bit = more).
  */
 import type { PostingScorer, WordCountSink } from "./postings";
+import { bytesToBase64 } from "../../bytes";
 
 /** segments.format: 1 = fixed 11-B entries in a BLOB, 2 = this file's format. */
 export const FORMAT_FIXED = 1;
@@ -20,30 +21,12 @@ export interface Entry {
 }
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const CHAR = Array.from(ALPHABET);
 /** Character code → its 6 bits ('=' and anything else: 0; lengths come from the padding). */
 const SEXTET = new Uint8Array(128);
 for (let i = 0; i < 64; i++) SEXTET[ALPHABET.charCodeAt(i)] = i;
 
 export function toBase64(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  const parts: string[] = [];
-  let s = "";
-  let i = start;
-  for (; i + 3 <= end; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    s += CHAR[v >>> 18] + CHAR[(v >>> 12) & 63] + CHAR[(v >>> 6) & 63] + CHAR[v & 63];
-    if (s.length >= 8192) {
-      parts.push(s);
-      s = "";
-    }
-  }
-  if (end - i === 1) s += CHAR[bytes[i] >>> 2] + CHAR[(bytes[i] & 3) << 4] + "==";
-  else if (end - i === 2) {
-    const v = (bytes[i] << 8) | bytes[i + 1];
-    s += CHAR[v >>> 10] + CHAR[(v >>> 4) & 63] + CHAR[(v & 15) << 2] + "=";
-  }
-  parts.push(s);
-  return parts.join("");
+  return bytesToBase64(bytes.subarray(start, end));
 }
 
 /** Decodes base64 `text` into `out` (grown when short); returns the buffer and the byte length. */
