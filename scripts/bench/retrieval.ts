@@ -25,15 +25,14 @@
  *     lengths, hence the read cost, follow the real skew. Falls back to uniform when --data is absent.
  *   - uniform: a random --words codebook, --item-words uniform words per item (the first version).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { appendFile, cp, mkdir, rm, symlink } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadKernelsInNode } from "../../src/match/node-kernels";
 import { databaseSignature, parseCodebook } from "../../src/retrieval/core";
 import { loadRetrievalSet } from "./retrieval-quality";
+import { snapshotSources, startWranglerDev, stopWranglerDev, wrangler } from "./dev-server";
 
 /** The /setup body of the "real" distribution: the codebook, per-word document frequency and words per item of the stand-in items. */
 async function realWordStatistics(dataDir: string, codebookPath: string) {
@@ -51,48 +50,10 @@ async function realWordStatistics(dataDir: string, codebookPath: string) {
   return { body: { codebookBase64: bytes.toString("base64"), wordWeights: df, wordsPerItem }, numWords: cb.numWords, items: data.sets.length, wordsPerItem };
 }
 
-/** wrangler dev reloads the Worker when a source file changes: the bench runs a snapshot of the sources. */
 const SNAPSHOT = "tmp/bench-retrieval-src";
 const CONFIG = `${SNAPSHOT}/scripts/bench/retrieval/wrangler.toml`;
 const STATE = "tmp/bench-retrieval";
-
-async function snapshotSources(): Promise<void> {
-  await rm(SNAPSHOT, { recursive: true, force: true });
-  for (const path of ["src", "build", "codecs", "migrations", "scripts/bench/retrieval", "package.json", "tsconfig.json"])
-    await cp(path, `${SNAPSHOT}/${path}`, { recursive: true });
-  await symlink(resolve("node_modules"), `${SNAPSHOT}/node_modules`);
-}
 const BULK = 500;
-const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
-
-function run(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["wrangler", ...args], { env: ENV, stdio: ["ignore", "ignore", "inherit"] });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`wrangler ${args[0]} exited ${code}`))));
-  });
-}
-
-async function startDev(port: number): Promise<ChildProcess> {
-  const child = spawn("npx", ["wrangler", "dev", "--config", CONFIG, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", STATE], {
-    env: ENV,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let log = "";
-  const keep = (d: Buffer) => {
-    log += d;
-    void appendFile(`${STATE}-dev.log`, d);
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    if (/Ready on/.test(log)) return child;
-    if (child.exitCode !== null) break;
-  }
-  if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
-  throw new Error(`wrangler dev did not start:\n${log.slice(-2000)}`);
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -139,15 +100,15 @@ async function run2(argv: string[]): Promise<number> {
   const setupBody = real ? real.body : { words, seed: 1 };
   if (real) log(`real word statistics: ${real.items} stand-in items, ${real.numWords} words, ${Math.round(real.wordsPerItem.reduce((a, b) => a + b, 0) / real.items)} words per item`);
 
-  await snapshotSources();
+  await snapshotSources(SNAPSHOT, ["src", "build", "codecs", "migrations", "scripts/bench/retrieval", "package.json", "tsconfig.json"]);
   if (!values.reuse) {
     await rm(STATE, { recursive: true, force: true });
     await rm(`${STATE}-dev.log`, { force: true });
     await mkdir(STATE, { recursive: true });
   }
   // Also on --reuse: an index built before a new migration gets it (applied ones are skipped).
-  await run(["d1", "migrations", "apply", "INDEX_DB", "--local", "--config", CONFIG, "--persist-to", STATE]);
-  const dev = await startDev(Number(values.port));
+  await wrangler(["d1", "migrations", "apply", "INDEX_DB", "--local", "--config", CONFIG, "--persist-to", STATE]);
+  const dev = await startWranglerDev(CONFIG, Number(values.port), STATE, `${STATE}-dev.log`);
   let restarts = 0;
   // Local workerd sometimes restarts the isolate between requests after a large compaction (its state,
   // the codebook, is lost): set it up again and retry once; the count is reported.
@@ -254,7 +215,7 @@ async function run2(argv: string[]): Promise<number> {
       results.push(row);
     }
   } finally {
-    process.kill(-dev.pid!, "SIGTERM");
+    await stopWranglerDev(dev);
   }
   const out = { bench: "retrieval", date: new Date().toISOString(), runtime: "workerd (wrangler dev, local D1 + R2)", distribution,
     codebookWords: real ? real.numWords : words,

@@ -7,6 +7,8 @@
  * the warm medians. --compare-tiles also times the product built with each listed kernel tile in the
  * same loop (`nodeCompare`, `workerdCompare`: warm median and its ratio to the default tile).
  * `nodePairedSpeedup` / `workerdPairedSpeedups`: median of the per-pair ratios (runs in ABBA order).
+ * Cold start per isolate: first pyramid over the warm median (`workerdColdOverWarm`) and over the pyramid
+ * run right after it (`workerdColdOverNext`); `…ColdAnswer…` count every cold part before it too.
  */
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
@@ -33,6 +35,9 @@ export async function run(argv: string[]): Promise<number> {
     nodePairedSpeedup: node.pairedSpeedup,
     workerdPairedSpeedups: workerd.map((w) => w.pairedSpeedup),
     workerdColdOverWarm: workerd.map((w) => w.coldOverWarm),
+    workerdColdOverNext: workerd.map((w) => w.coldOverNext),
+    workerdColdAnswerOverWarm: workerd.map((w) => w.coldAnswerOverWarm),
+    workerdColdAnswerOverNext: workerd.map((w) => w.coldAnswerOverNext),
     ...(compareTiles.length ? { tile: node.tile, workerdTile: workerd[0]?.tile, nodeCompare: node.compare, workerdCompare: workerd.map((w) => w.compare) } : {}),
     node,
     workerd,
