@@ -22,9 +22,11 @@
  * (`bench -- host`): read the ratios over several servers.
  * A run in which the dev server reloads the Worker (503 "restarted mid-request", seen now and then with
  * wrangler-dev after a first request) is void and run again; the count is reported.
- * --busy keeps one core busy meanwhile (a spinning process), the case where optimised wasm code came late.
+ * --busy keeps one vCPU busy meanwhile (the loop of `bench -- host` in a process of its own), the case
+ * where optimised wasm code came late. On this VM the two vCPUs share a core (`bench -- host`), so the
+ * load also slows the other vCPU.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,6 +35,7 @@ import { syntheticModelTensors } from "../../src/delf/synthetic";
 import { crop, scene, toRgba } from "../../test/shared/synthetic-images";
 import { toPng } from "../../test/node/image/fixtures";
 import { unstable_startWorker } from "wrangler";
+import { spawnHostLoad } from "./host";
 import { snapshotSources, startWranglerDev, stopWranglerDev, WRANGLER_ENV } from "./dev-server";
 
 const SNAPSHOT = "tmp/bench-cold-src";
@@ -149,7 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     images.push(row);
   }
   let busy: ChildProcess | undefined;
-  if (values.busy) busy = spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" });
+  if (values.busy) busy = spawnHostLoad(3600);
   const runs: ServerRun[] = [];
   let restarts = 0;
   try {

@@ -3,10 +3,12 @@
  * How steady this machine's CPU speed is: a fixed scalar loop (≈ 30 ms a chunk at full speed; no wasm,
  * no allocation, tiered up before timing) runs for --seconds on each listed vCPU at once (one pinned
  * process each, `taskset`), and each second's median chunk time is reported against the fastest second.
+ * `--cpus 0` then `--cpus 0,1` shows whether the two vCPUs share a core: cpu 0's median with the same
+ * loop running on cpu 1 at the same time, against cpu 0 alone.
  * Any timing compared with another taken seconds later on this VM carries this drift: read the
- * cold/warm ratios of `bench -- workerd` with it in mind.
+ * cold/warm ratios of `bench -- workerd` and `bench -- cold` with it in mind.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
@@ -43,6 +45,7 @@ function timeSeconds(seconds: number): number[] {
 interface CpuReport {
   cpu: string;
   fastestMs: number;
+  medianMs: number;
   /** Each second's median chunk time over the fastest second's, in order. */
   slowdownPerSecond: number[];
   /** Share of seconds at ≥ 1.3× the fastest; the longest run of such seconds. */
@@ -59,13 +62,20 @@ function report(cpu: string, perSecond: number[]): CpuReport {
     run = x >= 1.3 ? run + 1 : 0;
     longest = Math.max(longest, run);
   }
+  const sorted = [...perSecond].sort((a, b) => a - b);
   return {
     cpu,
     fastestMs: Number(fastestMs.toFixed(1)),
+    medianMs: Number(sorted[sorted.length >> 1].toFixed(1)),
     slowdownPerSecond: slowdown,
     slowShare: Number((slowdown.filter((x) => x >= 1.3).length / slowdown.length).toFixed(2)),
     longestSlowSeconds: longest,
   };
+}
+
+/** The loop of this bench in a process of its own for `seconds` (unpinned): load for other benches. */
+export function spawnHostLoad(seconds: number): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", String(seconds)], { stdio: "ignore" });
 }
 
 function pinned(cpu: string, seconds: number): Promise<number[]> {
@@ -90,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else
     for (const r of reports)
-      process.stdout.write(`cpu ${r.cpu}: fastest second ${r.fastestMs} ms/chunk; ${Math.round(r.slowShare * 100)} % of seconds ≥ 1.3× slower, longest ${r.longestSlowSeconds} s\n  ${r.slowdownPerSecond.join(" ")}\n`);
+      process.stdout.write(`cpu ${r.cpu}: median second ${r.medianMs}, fastest ${r.fastestMs} ms/chunk; ${Math.round(r.slowShare * 100)} % of seconds ≥ 1.3× slower, longest ${r.longestSlowSeconds} s\n  ${r.slowdownPerSecond.join(" ")}\n`);
   return 0;
 }
 
