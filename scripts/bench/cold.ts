@@ -23,8 +23,7 @@
  * A run in which the dev server reloads the Worker (503 "restarted mid-request", seen now and then with
  * wrangler-dev after a first request) is void and run again; the count is reported.
  * --busy keeps one vCPU busy meanwhile (the loop of `bench -- host` in a process of its own), the case
- * where optimised wasm code came late. On this VM the two vCPUs share a core (`bench -- host`), so the
- * load also slows the other vCPU.
+ * where optimised wasm code came late.
  */
 import type { ChildProcess } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";

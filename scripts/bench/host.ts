@@ -3,8 +3,8 @@
  * How steady this machine's CPU speed is: a fixed scalar loop (≈ 30 ms a chunk at full speed; no wasm,
  * no allocation, tiered up before timing) runs for --seconds on each listed vCPU at once (one pinned
  * process each, `taskset`), and each second's median chunk time is reported against the fastest second.
- * `--cpus 0` then `--cpus 0,1` shows whether the two vCPUs share a core: cpu 0's median with the same
- * loop running on cpu 1 at the same time, against cpu 0 alone.
+ * `--cpus 0` then `--cpus 0,1`: cpu 0's median alone, and with the same loop on cpu 1 at the same time
+ * (how much one vCPU's work slows the other; it depends on the work: docs/BENCHMARKS.md).
  * Any timing compared with another taken seconds later on this VM carries this drift: read the
  * cold/warm ratios of `bench -- workerd` and `bench -- cold` with it in mind.
  */
