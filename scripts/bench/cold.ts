@@ -26,15 +26,16 @@
  * where optimised wasm code came late.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { rm } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { buildModelDirectory } from "../../src/model/model-directory";
+import { writeModelDirectoryToDisk } from "../../src/model/model-directory.node.js";
 import { syntheticModelTensors } from "../../src/delf/synthetic";
 import { crop, scene, toRgba } from "../../test/shared/synthetic-images";
 import { toPng } from "../../test/node/image/fixtures";
 import { unstable_startWorker } from "wrangler";
 import { spawnHostLoad } from "./host";
+import { median } from "./median";
 import { snapshotSources, startWranglerDev, stopWranglerDev, WRANGLER_ENV } from "./dev-server";
 
 const SNAPSHOT = "tmp/bench-cold-src";
@@ -42,19 +43,7 @@ const STATE = "tmp/bench-cold";
 const WIDTH = 800;
 const HEIGHT = 640;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-
-async function writeModelAssets(dir: string): Promise<void> {
-  const files = await buildModelDirectory(syntheticModelTensors(1), { trained: false, source: "synthetic:1" });
-  for (const [path, bytes] of files) {
-    await mkdir(dirname(`${dir}/${path}`), { recursive: true });
-    await writeFile(`${dir}/${path}`, bytes);
-  }
-}
 
 /** wrangler dev sometimes reloads the Worker after the first heavy request (a new isolate): that run is void. */
 class DevServerRestarted extends Error {}
@@ -142,7 +131,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
   await snapshotSources(SNAPSHOT, ["src", "build", "codecs", "migrations", "wrangler.toml", "package.json", "tsconfig.json"]);
-  await writeModelAssets(`${SNAPSHOT}/model-assets/model`);
+  await writeModelDirectoryToDisk(`${SNAPSHOT}/model-assets/model`, await buildModelDirectory(syntheticModelTensors(1), { trained: false, source: "synthetic:1" }));
   const s = scene(WIDTH + 16 * servers * requests, HEIGHT + 8, 11);
   const images: Uint8Array[][] = [];
   for (let i = 0; i < servers; i++) {

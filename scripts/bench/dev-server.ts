@@ -42,7 +42,7 @@ export async function startWranglerDev(config: string, port: number, state: stri
     if (/Ready on/.test(log)) return child;
     if (child.exitCode !== null) break;
   }
-  stopWranglerDev(child);
+  await stopWranglerDev(child);
   throw new Error(`wrangler dev did not start:\n${log.slice(-2000)}`);
 }
 

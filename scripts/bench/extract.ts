@@ -38,14 +38,11 @@ import { pyramidLevels } from "../../src/delf/pyramid";
 import { TUTORIAL_SCALES } from "../../src/delf/constants";
 import type { Pixels } from "../../src/types";
 import { texture } from "../../test/shared/texture";
+import { median } from "./median";
 
 const MiB = 2 ** 20;
 const GRAF = fileURLToPath(new URL("../../../shared/data/pairs/graf/img1.png", import.meta.url));
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 
 export async function run(argv: string[]): Promise<number> {

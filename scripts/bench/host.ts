@@ -73,14 +73,18 @@ function report(cpu: string, perSecond: number[]): CpuReport {
   };
 }
 
+/** This file run as the loop's child process for `seconds` (see the end of the file). */
+const childCommand = (seconds: number) => [process.execPath, "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(seconds)];
+
 /** The loop of this bench in a process of its own for `seconds` (unpinned): load for other benches. */
 export function spawnHostLoad(seconds: number): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", String(seconds)], { stdio: "ignore" });
+  const [command, ...args] = childCommand(seconds);
+  return spawn(command, args, { stdio: "ignore" });
 }
 
 function pinned(cpu: string, seconds: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn("taskset", ["-c", cpu, process.execPath, "--import", "tsx", fileURLToPath(import.meta.url), "--child", String(seconds)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("taskset", ["-c", cpu, ...childCommand(seconds)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d));
     child.on("error", reject);

@@ -12,6 +12,7 @@ import {
   DEFAULT_MATCH_OPTIONS, SeededRandom, nearestNeighbours, ransac, referenceNearestNeighbours, referenceRansac,
   type FeatureSet, type RansacOptions,
 } from "../../src/match/index";
+import { median } from "./median";
 
 function gaussian(random: SeededRandom): number {
   const u = (random.nextUint32() + 1) / 4294967297;
@@ -67,10 +68,6 @@ export function syntheticPair(n: number, dim: number, inlierFraction: number, se
   };
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function time(runs: number, warmup: number, f: () => unknown): number {
   for (let i = 0; i < warmup; i++) f();

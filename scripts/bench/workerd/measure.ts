@@ -23,6 +23,7 @@ import { bestConvKernelFlavour, bestConvKernelTile, type ConvKernelTile } from "
 import { TUTORIAL_SCALES } from "../../../src/delf/constants";
 import { texture } from "../../../test/shared/texture";
 import { plainDelfNetwork } from "../plain-delf";
+import { median } from "../median";
 
 export interface ExtractionMeasurement {
   flavour: string | null;
@@ -49,10 +50,6 @@ export interface ExtractionMeasurement {
   compare?: Record<string, { warmMs: number[]; warmMedianMs: number; overDefault: number }>;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round = (x: number) => Math.round(x * 10) / 10;
 
 export async function measureExtraction(modules: WasmModules, runs: number, compareTiles: ConvKernelTile[] = []): Promise<ExtractionMeasurement> {
