@@ -1,7 +1,7 @@
 /**
  * `npm run dev` runs wrangler 4.86 with patches/wrangler+4.86.0.patch, applied by patch-package at
  * `npm install` (cloudflare/workers-sdk#14191). Unpatched, its DevTools proxy enables workerd's
- * Network domain for good, and every body chunk of the 90 MB of model shards becomes a debug-log
+ * Network domain for good, and every body chunk of the 39 MiB of model shards becomes a debug-log
  * write in wrangler's Node process: a fresh dev server's first request took 2–3× the next ones
  * (docs/BENCHMARKS.md). This fails when the install skipped the patch.
  */
