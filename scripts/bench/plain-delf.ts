@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { TensorMap } from "../../src/model/model-directory";
 import { allConvs, delfNetworkSpec, type UnitSpec } from "../../src/delf/layers";
 import { foldConv, type DelfModel } from "../../src/delf/model";
+import { foldedFilter } from "../../src/delf/conv-engine";
 import type { LevelOutput } from "../../src/delf/network";
 import type { NetworkRunner } from "../../src/delf/extract";
 
@@ -30,10 +31,10 @@ export function plainDelfNetwork(tensors: TensorMap, profile?: OpProfiler): Plai
   const spec = delfNetworkSpec();
   const convs = new Map<string, PlainConv>();
   for (const c of allConvs(spec)) {
-    const { weights, bias } = foldConv(tensors, c);
+    const folded = foldConv(tensors, c);
     convs.set(c.scope, {
-      filter: tf.tensor4d(weights, [c.kernel, c.kernel, c.inChannels, c.outChannels]),
-      bias: tf.tensor1d(bias),
+      filter: tf.tensor4d(foldedFilter(folded), [c.kernel, c.kernel, c.inChannels, c.outChannels]),
+      bias: tf.tensor1d(folded.bias),
       stride: c.stride,
       kernel: c.kernel,
     });

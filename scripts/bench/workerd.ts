@@ -9,6 +9,8 @@
  * `nodePairedSpeedup` / `workerdPairedSpeedups`: median of the per-pair ratios (runs in ABBA order).
  * Cold start per isolate: first pyramid over the warm median (`workerdColdOverWarm`) and over the pyramid
  * run right after it (`workerdColdOverNext`); `…ColdAnswer…` count every cold part before it too.
+ * `workerdProbeColdOverEnd`: a fixed JS float loop timed just before the first pyramid over the same loop
+ * after the warm runs (measure.ts, cpuProbe): near coldOverWarm when the host, not the isolate, was slow.
  */
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
@@ -38,6 +40,8 @@ export async function run(argv: string[]): Promise<number> {
     workerdColdOverNext: workerd.map((w) => w.coldOverNext),
     workerdColdAnswerOverWarm: workerd.map((w) => w.coldAnswerOverWarm),
     workerdColdAnswerOverNext: workerd.map((w) => w.coldAnswerOverNext),
+    // The CPU probe before the first pyramid over the one after the warm runs: ≈ coldOverWarm means the host.
+    workerdProbeColdOverEnd: workerd.map((w) => Number((w.probeMs.beforeFirst / w.probeMs.end).toFixed(2))),
     ...(compareTiles.length ? { tile: node.tile, workerdTile: workerd[0]?.tile, nodeCompare: node.compare, workerdCompare: workerd.map((w) => w.compare) } : {}),
     node,
     workerd,

@@ -1,6 +1,8 @@
 /**
  * Folding inference BatchNorm into the preceding conv (spec §3.1), in float32:
  * k = γ / sqrt(var + ε); W'[…, o] = W[…, o] · k[o]; b'[o] = β[o] − mean[o] · k[o].
+ * The two halves are separate so that the wasm engine can scale while it packs (one pass, no
+ * folded copy); each W' element is the same single float32 product either way.
  */
 import { BATCH_NORM_EPSILON } from "./constants";
 
@@ -13,20 +15,32 @@ export interface BatchNormStats {
   movingVariance: Float32Array;
 }
 
+/** Per output channel: the scale k and the folded bias b'. */
+export function batchNormScale(bn: BatchNormStats, epsilon = BATCH_NORM_EPSILON): { scale: Float32Array; bias: Float32Array } {
+  const channels = bn.gamma.length;
+  const scale = new Float32Array(channels);
+  const bias = new Float32Array(channels);
+  for (let o = 0; o < channels; o++) {
+    scale[o] = bn.gamma[o] / f32(Math.sqrt(f32(bn.movingVariance[o] + f32(epsilon))));
+    bias[o] = bn.beta[o] - f32(bn.movingMean[o] * scale[o]);
+  }
+  return { scale, bias };
+}
+
+/** W'[…, o] = W[…, o] · scale[o] (HWIO: the output channel is the last axis); a new array. */
+export function scaleOutputChannels(weights: Float32Array, scale: Float32Array): Float32Array {
+  const channels = scale.length;
+  const scaled = new Float32Array(weights.length);
+  for (let i = 0; i < weights.length; i++) scaled[i] = weights[i] * scale[i % channels];
+  return scaled;
+}
+
 /** Returns folded weights (HWIO, last axis = output channel) and bias; inputs are not modified. */
 export function foldBatchNorm(
   weights: Float32Array,
   bn: BatchNormStats,
   epsilon = BATCH_NORM_EPSILON,
 ): { weights: Float32Array; bias: Float32Array } {
-  const channels = bn.gamma.length;
-  const k = new Float32Array(channels);
-  const bias = new Float32Array(channels);
-  for (let o = 0; o < channels; o++) {
-    k[o] = bn.gamma[o] / f32(Math.sqrt(f32(bn.movingVariance[o] + f32(epsilon))));
-    bias[o] = bn.beta[o] - f32(bn.movingMean[o] * k[o]);
-  }
-  const folded = new Float32Array(weights.length);
-  for (let i = 0; i < weights.length; i++) folded[i] = weights[i] * k[i % channels];
-  return { weights: folded, bias };
+  const { scale, bias } = batchNormScale(bn, epsilon);
+  return { weights: scaleOutputChannels(weights, scale), bias };
 }

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { TensorMap } from "../model/model-directory";
 import { delfCheckpointTensors, PCA_TENSORS, PCA_VARIANCES } from "../model/delf-tensors";
-import { foldBatchNorm } from "./batch-norm";
+import { batchNormScale } from "./batch-norm";
 import { FEATURE_DEPTH, PCA_DIM } from "./constants";
 import type { PcaParameters } from "./descriptors";
 import { DelfError } from "./errors";
@@ -95,13 +95,13 @@ function tensor(tensors: TensorMap, name: string, shape?: number[]): Float32Arra
   return t.values;
 }
 
-/** One conv's weights with BatchNorm folded in (or its biases, for the attention logit conv). */
+/** One conv's weights with its BatchNorm as a scale and folded bias (or its biases, for the attention logit conv). */
 export function foldConv(tensors: TensorMap, spec: ConvSpec): FoldedConv {
   const shape = [spec.kernel, spec.kernel, spec.inChannels, spec.outChannels];
   const weights = tensor(tensors, `${spec.scope}/weights`, shape);
-  if (!spec.batchNorm) return { spec, weights, bias: tensor(tensors, `${spec.scope}/biases`, [spec.outChannels]) };
+  if (!spec.batchNorm) return { spec, weights, scale: null, bias: tensor(tensors, `${spec.scope}/biases`, [spec.outChannels]) };
   const bn = (p: string) => tensor(tensors, `${spec.scope}/BatchNorm/${p}`, [spec.outChannels]);
-  return { spec, ...foldBatchNorm(weights, {
+  return { spec, weights, ...batchNormScale({
     gamma: bn("gamma"),
     beta: bn("beta"),
     movingMean: bn("moving_mean"),

@@ -68,7 +68,7 @@ export async function measureGemm(modules: WasmModules, options: GemmOptions): P
     const spec: ConvSpec = { scope: "bench", kernel: s.k, inChannels: s.cin, outChannels: s.cout, stride: 1, batchNorm: true };
     const weights = Float32Array.from({ length: s.k * s.k * s.cin * s.cout }, (_, i) => Math.sin(i) * 0.05);
     const bias = Float32Array.from({ length: s.cout }, (_, i) => Math.cos(i) * 0.1);
-    const engines = options.tiles.map((tile) => new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }), { winograd, minTiles: 1 }));
+    const engines = options.tiles.map((tile) => new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, scale: null, bias }), { winograd, minTiles: 1 }));
     const filter = s.k === 1 ? tf.tensor2d(weights, [s.cin, s.cout]) : tf.tensor4d(weights, [3, 3, s.cin, s.cout]);
     const biasT = tf.tensor1d(bias);
     const x = tf.randomUniform([1, s.side, s.side, s.cin], -1, 1) as tf.Tensor4D;

@@ -48,9 +48,33 @@ export interface ExtractionMeasurement {
   /** The product's default tile, and warm medians of the product built with each --compare-tiles tile (same loop, alternating). */
   tile: string;
   compare?: Record<string, { warmMs: number[]; warmMedianMs: number; overDefault: number }>;
+  /**
+   * cpuProbe(): a fixed JS float loop (no memory, no wasm), ms, timed before the first pyramid, after it,
+   * after the second, and after the warm runs. A slow first pyramid with a slow probe beside it is the
+   * host (this VM's vCPU); with a steady probe it is the isolate (wasm tiers, first-time work).
+   */
+  probeMs: { beforeFirst: number; afterFirst: number; afterSecond: number; end: number };
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * The median of 5 passes of a fixed, dependent float loop (≈ 25 ms each: workerd's clock has 1 ms
+ * steps): this vCPU's speed right now. Called once first, unmeasured, so that the loop is optimised.
+ */
+function cpuProbe(): number {
+  const passes: number[] = [];
+  let sink = 0;
+  for (let p = 0; p < 5; p++) {
+    const started = performance.now();
+    let x = 1;
+    for (let i = 0; i < 10_000_000; i++) x = x * 1.0000001 + 1e-9;
+    sink += x;
+    passes.push(performance.now() - started);
+  }
+  if (!Number.isFinite(sink)) throw new Error("cpuProbe: the loop overflowed");
+  return round(median(passes));
+}
 
 export async function measureExtraction(modules: WasmModules, runs: number, compareTiles: ConvKernelTile[] = []): Promise<ExtractionMeasurement> {
   let t = performance.now();
@@ -62,6 +86,8 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   };
   await startRuntime(modules);
   const runtimeStartMs = lap();
+  cpuProbe(); // optimises the probe's loop, outside every timed part
+  lap();
   const files = await buildModelDirectory(syntheticModelTensors(1), { trained: false, source: "synthetic:1" });
   lap();
   const loaded = await loadModelDirectory(async (p) => files.get(p)!, requiredModelTensors());
@@ -73,10 +99,15 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   const pixels = texture(256);
   const options = { scales: [...TUTORIAL_SCALES] };
   const firstLevels: ExtractReport = { levels: [] };
+  const probeBeforeFirst = cpuProbe();
+  lap();
   const features = await extractDelfFeatures(model, pixels, options, firstLevels);
   const firstPyramidMs = lap();
+  const probeAfterFirst = cpuProbe();
+  lap();
   await extractDelfFeatures(model, pixels, options);
   const secondPyramidMs = lap();
+  const probeAfterSecond = cpuProbe();
   const warmLevels = new Map<number, number[]>();
 
   const plain = plainDelfNetwork(new Map(syntheticModelTensors(1).map((x) => [x.name, { shape: x.shape, values: x.values }])));
@@ -107,6 +138,7 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
       o.warmMs.push(lap());
     }
   }
+  const probeEnd = cpuProbe();
   plain.dispose();
   model.dispose();
   others.forEach((o) => o.model.dispose());
@@ -129,6 +161,7 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
     coldAnswerOverNext: ratio(coldAnswerMs, secondPyramidMs),
     levelsMs: Object.fromEntries(firstLevels.levels.map((l) => [String(Number(l.scale.toFixed(4))), [Math.round(l.ms), Math.round(median(warmLevels.get(l.scale) ?? [Number.NaN]))]])),
     features: features.count,
+    probeMs: { beforeFirst: probeBeforeFirst, afterFirst: probeAfterFirst, afterSecond: probeAfterSecond, end: probeEnd },
     tile: bestConvKernelTile(),
     ...(others.length ? {
       compare: Object.fromEntries(others.map((o) => [o.tile, { warmMs: o.warmMs, warmMedianMs: median(o.warmMs), overDefault: Number((median(o.warmMs) / warmMedianMs).toFixed(2)) }])),

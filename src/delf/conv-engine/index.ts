@@ -8,14 +8,23 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { ConvSpec } from "../layers";
+import { scaleOutputChannels } from "../batch-norm";
 
 export type ConvEngineName = "wasm" | "tfjs";
 
 export interface FoldedConv {
   spec: ConvSpec;
-  /** HWIO [k, k, in, out] float32. */
+  /** HWIO [k, k, in, out] float32, as in the checkpoint: the folded filter is weights[…, o] · scale[o]. */
   weights: Float32Array;
+  /** BatchNorm's per-output-channel scale (batch-norm.ts); null for a conv without BatchNorm. */
+  scale: Float32Array | null;
+  /** The folded bias (or the conv's own biases). */
   bias: Float32Array;
+}
+
+/** The folded HWIO filter: a scaled copy, or the weights themselves when there is no scale. */
+export function foldedFilter(c: FoldedConv): Float32Array {
+  return c.scale ? scaleOutputChannels(c.weights, c.scale) : c.weights;
 }
 
 /**

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ConvSpec } from "../layers";
 import { FilterBlock } from "../filter-buffers";
-import { stridedPadBefore, type ConvEngine, type FoldConv } from "./index";
+import { foldedFilter, stridedPadBefore, type ConvEngine, type FoldConv } from "./index";
 
 /** One conv with folded weights on the tfjs backend. 1×1 convs are stored as [in, out] matrices. */
 export interface UploadedConv {
@@ -95,7 +95,7 @@ export class TfjsConvEngine implements ConvEngine {
     try {
       specs.forEach((spec, i) => {
         const c = fold(spec);
-        this.filters.write(i, c.weights);
+        this.filters.write(i, foldedFilter(c));
         this.convs.set(spec.scope, { spec, filter: this.filters.tensors[i], bias: tf.tensor1d(c.bias, "float32") });
       });
     } catch (error) {

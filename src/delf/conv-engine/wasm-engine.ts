@@ -79,19 +79,32 @@ const TMP_FLOATS = 160;
 /** Bytes between the 36 matrices of an F(4×4) buffer: ≥ `bytes`, ≡ 64 mod 4096 (see winograd4.ts). */
 const planeStride = (bytes: number) => Math.ceil(bytes / 4096) * 4096 + 64;
 
-/** HWIO → panels [outChannels/8][tap][in][8], zero-filled past outChannels. */
-export function packFilter(weights: Float32Array, taps: number, inC: number, outC: number, into: Float32Array): void {
-  const panels = roundUp(outC) / PANEL;
+/**
+ * HWIO → panels [outChannels/8][tap][in][8], zero-filled past outChannels, each weight times its
+ * output channel's `scale` (BatchNorm folded while packing: the same float32 product as
+ * scaleOutputChannels, without a folded copy). One pass, 8 output channels at a time.
+ */
+export function packFilter(weights: Float32Array, scale: Float32Array | null, taps: number, inC: number, outC: number, into: Float32Array): void {
+  const k = scale ?? new Float32Array(outC).fill(1);
+  const rows = taps * inC;
+  const whole = outC - (outC % PANEL);
   let at = 0;
-  for (let p = 0; p < panels; p++)
-    for (let t = 0; t < taps; t++)
-      for (let c = 0; c < inC; c++) {
-        const row = (t * inC + c) * outC;
-        for (let j = 0; j < PANEL; j++) {
-          const o = p * PANEL + j;
-          into[at++] = o < outC ? weights[row + o] : 0;
-        }
-      }
+  for (let p = 0; p < whole; p += PANEL) {
+    const k0 = k[p], k1 = k[p + 1], k2 = k[p + 2], k3 = k[p + 3], k4 = k[p + 4], k5 = k[p + 5], k6 = k[p + 6], k7 = k[p + 7];
+    for (let r = 0, from = p; r < rows; r++, from += outC, at += PANEL) {
+      into[at] = weights[from] * k0;
+      into[at + 1] = weights[from + 1] * k1;
+      into[at + 2] = weights[from + 2] * k2;
+      into[at + 3] = weights[from + 3] * k3;
+      into[at + 4] = weights[from + 4] * k4;
+      into[at + 5] = weights[from + 5] * k5;
+      into[at + 6] = weights[from + 6] * k6;
+      into[at + 7] = weights[from + 7] * k7;
+    }
+  }
+  if (whole === outC) return;
+  for (let r = 0, from = whole; r < rows; r++, from += outC, at += PANEL)
+    for (let j = 0; j < PANEL; j++) into[at + j] = whole + j < outC ? weights[from + j] * k[whole + j] : 0;
 }
 
 export class WasmConvEngine implements ConvEngine {
@@ -141,7 +154,7 @@ export class WasmConvEngine implements ConvEngine {
       const paddedOut = roundUp(outChannels);
       const wino = variants[i];
       const floats = weightFloats(spec);
-      packFilter(c.weights, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
+      packFilter(c.weights, c.scale, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
       const bias = at + 4 * floats;
       heap.fill(0, bias / 4, bias / 4 + paddedOut);
       heap.set(c.bias, bias / 4);

@@ -67,7 +67,7 @@ describe("tfjs layers vs plain-TS reference", () => {
     ...(["simd128", "relaxed-simd"] as ConvKernelFlavour[]).flatMap((flavour) => CONV_KERNEL_TILES.map((tile: ConvKernelTile) => ({
       engine: `wasm ${flavour} ${tile}`,
       conv: (input: tf.Tensor4D, spec: ConvSpec, weights: Float32Array, bias: Float32Array) => {
-        const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
+        const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, scale: null, bias }));
         const y = engine.conv(input, spec.scope, true);
         engine.dispose();
         return y;
@@ -106,7 +106,7 @@ describe("tfjs layers vs plain-TS reference", () => {
     const weights = randomValues(k * k * cin * cout, 7 + k), bias = randomValues(cout, 3);
     const input = tf.tensor4d(randomValues(h * w * cin, 11 + h * 31 + w), [1, h, w, cin]);
     const outputs = CONV_KERNEL_TILES.map((tile) => {
-      const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, bias }));
+      const engine = new WasmConvEngine(convKernel(flavour, tile), [spec], () => ({ spec, weights, scale: null, bias }));
       const y = engine.conv(input, spec.scope, true);
       const values = Array.from(y.dataSync());
       tf.dispose(y);
