@@ -10,7 +10,7 @@
  * Cold start per isolate: first pyramid over the warm median (`workerdColdOverWarm`) and over the pyramid
  * run right after it (`workerdColdOverNext`); `…ColdAnswer…` count every cold part before it too.
  * `workerdProbeColdOverEnd`: a fixed JS float loop timed just before the first pyramid over the same loop
- * after the warm runs (measure.ts, cpuProbe): near coldOverWarm when the host, not the isolate, was slow.
+ * after the warm runs (measure.ts, cpuProbe): above 1 when the whole vCPU was slow at the cold start.
  */
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     workerdColdOverNext: workerd.map((w) => w.coldOverNext),
     workerdColdAnswerOverWarm: workerd.map((w) => w.coldAnswerOverWarm),
     workerdColdAnswerOverNext: workerd.map((w) => w.coldAnswerOverNext),
-    // The CPU probe before the first pyramid over the one after the warm runs: ≈ coldOverWarm means the host.
+    // The CPU probe before the first pyramid over the one after the warm runs (a scalar loop: see measure.ts).
     workerdProbeColdOverEnd: workerd.map((w) => Number((w.probeMs.beforeFirst / w.probeMs.end).toFixed(2))),
     ...(compareTiles.length ? { tile: node.tile, workerdTile: workerd[0]?.tile, nodeCompare: node.compare, workerdCompare: workerd.map((w) => w.compare) } : {}),
     node,

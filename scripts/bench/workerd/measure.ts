@@ -50,8 +50,9 @@ export interface ExtractionMeasurement {
   compare?: Record<string, { warmMs: number[]; warmMedianMs: number; overDefault: number }>;
   /**
    * cpuProbe(): a fixed JS float loop (no memory, no wasm), ms, timed before the first pyramid, after it,
-   * after the second, and after the warm runs. A slow first pyramid with a slow probe beside it is the
-   * host (this VM's vCPU); with a steady probe it is the isolate (wasm tiers, first-time work).
+   * after the second, and after the warm runs. A slow probe means the whole vCPU was slow. A steady probe
+   * beside a slow pyramid does not clear the host: the ≈ 1.6× phases seen here slow optimised SIMD code
+   * and not this scalar loop (docs/BENCHMARKS.md, "Cold start, session 6").
    */
   probeMs: { beforeFirst: number; afterFirst: number; afterSecond: number; end: number };
 }
