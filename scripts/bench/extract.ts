@@ -43,8 +43,6 @@ import { median } from "./median";
 const MiB = 2 ** 20;
 const GRAF = fileURLToPath(new URL("../../../shared/data/pairs/graf/img1.png", import.meta.url));
 
-
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,

@@ -68,7 +68,6 @@ export function syntheticPair(n: number, dim: number, inlierFraction: number, se
   };
 }
 
-
 function time(runs: number, warmup: number, f: () => unknown): number {
   for (let i = 0; i < warmup; i++) f();
   const times: number[] = [];
