@@ -16,7 +16,7 @@ const benches: Record<string, string> = {
   "photo-accuracy": "reduced decode vs Pillow's full-resolution fit on upscaled shared images (needs python3-pil)",
   photos: "write phone-sized test photos (24 MP JPEG, 12 MP PNG/WebP/progressive JPEG) for the memory bench",
   profile: "per-layer-type time of one pyramid: product, product on plain tfjs convs, plain baseline",
-  cold: "a cold isolate's first /v1/features vs the next ones (fresh wrangler dev per run, model from Static Assets)",
+  cold: "a cold isolate's first /v1/features vs the next ones (fresh wrangler dev per run, or --isolates N per workerd; model from Static Assets)",
   workerd: "extraction inside workerd (fresh isolates: cold path in parts, warm vs plain baseline) next to Node",
   host: "how steady this VM's CPU speed is: a fixed loop's time, second by second, per vCPU",
   gemm: "the conv kernel (every tile) vs tfjs matMul/conv2d on DELF's real layer shapes; --workerd: also inside workerd",
