@@ -59,7 +59,7 @@ type Send = (path: string, init?: RequestInit) => Promise<Response>;
 class DevServerRestarted extends Error {}
 /**
  * A request that gets no answer within REQUEST_TIMEOUT_MS (each takes seconds): the server is stopped and
- * the run is void. Seen with --isolates > 1, in 2 of 45 servers: workerd's main thread spun for minutes
+ * the run is void. Seen with --isolates > 1, in 3 of 52 servers: workerd's main thread spun for minutes
  * in V8's message-loop pump (cppgc incremental sweep tasks, in gdb), making no system calls.
  */
 class ServerHung extends Error {}
