@@ -1,8 +1,9 @@
 /**
  * Folding inference BatchNorm into the preceding conv (spec §3.1), in float32:
  * k = γ / sqrt(var + ε); W'[…, o] = W[…, o] · k[o]; b'[o] = β[o] − mean[o] · k[o].
- * The two halves are separate so that the wasm engine can scale while it packs (one pass, no
- * folded copy); each W' element is the same single float32 product either way.
+ * In two halves, so that the wasm engine can scale while it packs (one pass, no folded copy) and the
+ * tfjs engine scales a copy (conv-engine/index.ts, foldedFilter): each W' element is the same single
+ * float32 product either way.
  */
 import { BATCH_NORM_EPSILON } from "./constants";
 
@@ -33,14 +34,4 @@ export function scaleOutputChannels(weights: Float32Array, scale: Float32Array):
   const scaled = new Float32Array(weights.length);
   for (let i = 0; i < weights.length; i++) scaled[i] = weights[i] * scale[i % channels];
   return scaled;
-}
-
-/** Returns folded weights (HWIO, last axis = output channel) and bias; inputs are not modified. */
-export function foldBatchNorm(
-  weights: Float32Array,
-  bn: BatchNormStats,
-  epsilon = BATCH_NORM_EPSILON,
-): { weights: Float32Array; bias: Float32Array } {
-  const { scale, bias } = batchNormScale(bn, epsilon);
-  return { weights: scaleOutputChannels(weights, scale), bias };
 }

@@ -5,7 +5,7 @@ import { boxCentre, receptiveBoxes } from "../../../src/delf/boxes";
 import { boxIou, nonMaxSuppression } from "../../../src/delf/nms";
 import { l2NormalizeRows, postProcessDescriptors, projectPca, type PcaParameters } from "../../../src/delf/descriptors";
 import { softplus } from "../../../src/delf/attention";
-import { foldBatchNorm } from "../../../src/delf/batch-norm";
+import { batchNormScale, scaleOutputChannels } from "../../../src/delf/batch-norm";
 import { levelMacs } from "../../../src/delf/layers";
 import { PIXEL_OFFSET, PIXEL_SCALE, TUTORIAL_SCALES } from "../../../src/delf/constants";
 import { DEFAULT_EXTRACT_OPTIONS, resolveExtractOptions } from "../../../src/delf/options";
@@ -176,11 +176,11 @@ describe("§9.8 L2", () => {
 describe("BatchNorm folding (§3.1)", () => {
   it("k = γ/sqrt(var+ε) scales the output channel, bias = β − mean·k", () => {
     const w = new Float32Array([1, 2, 3, 4]); // [1,1,2,2]: in 0 → out 0,1; in 1 → out 0,1
-    const { weights, bias } = foldBatchNorm(
-      w,
+    const { scale, bias } = batchNormScale(
       { gamma: new Float32Array([2, 1]), beta: new Float32Array([1, 0]), movingMean: new Float32Array([0.5, 2]), movingVariance: new Float32Array([4 - 1e-5, 1 - 1e-5]) },
     );
-    expect(Array.from(weights)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(scale)).toEqual([1, 1]);
+    expect(Array.from(scaleOutputChannels(w, scale))).toEqual([1, 2, 3, 4]);
     expect(Array.from(bias)).toEqual([0.5, -2]);
   });
 });
