@@ -89,9 +89,10 @@ interface Server {
 async function startServer(runtime: Runtime, port: number, isolates: number): Promise<Server> {
   const config = `${SNAPSHOT}/wrangler.toml`;
   const base = `http://127.0.0.1:${port}`;
+  // wrangler's API in this process (startWorker, the Miniflare options) reads the same settings as its CLI.
+  Object.assign(process.env, WRANGLER_ENV);
   const overHttp: Send = (path, init) => fetch(`${base}${path}`, init);
   if (isolates > 1) {
-    Object.assign(process.env, WRANGLER_ENV);
     const server = await startIsolatesServer(config, BUNDLES, STATE, isolates);
     return { isolates: server.names.map((name): Send => (path, init) => server.fetch(name, path, init)), stop: () => server.dispose() };
   }
@@ -99,7 +100,6 @@ async function startServer(runtime: Runtime, port: number, isolates: number): Pr
     const dev = await startWranglerDev(config, port, STATE, `${STATE}-dev.log`);
     return { isolates: [overHttp], stop: () => stopWranglerDev(dev) };
   }
-  Object.assign(process.env, WRANGLER_ENV);
   const worker = await unstable_startWorker({
     config,
     dev: { inspector: false, server: { hostname: "127.0.0.1", port }, persist: STATE, watch: false, logLevel: "warn" },
