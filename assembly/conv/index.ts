@@ -2,3 +2,4 @@
 export { conv4x8 } from "./conv";
 export { conv4x8s } from "./conv-packed";
 export { winograd4Input, winograd4Filter, winograd4Output } from "./winograd4";
+export { packFilter } from "./pack";

@@ -41,6 +41,22 @@ export class ModelDirectoryError extends Error {
   }
 }
 
+/** `count` floats at byte `offset` of the shards laid end to end: a view where one shard holds them aligned, else a copy. */
+function tensorValues(shards: Uint8Array[], offset: number, count: number): Float32Array {
+  let s = 0;
+  while (s < shards.length - 1 && offset >= shards[s].length) offset -= shards[s++].length;
+  const shard = shards[s];
+  if (offset + 4 * count <= shard.length && (shard.byteOffset + offset) % 4 === 0)
+    return new Float32Array(shard.buffer, shard.byteOffset + offset, count);
+  const copy = new Uint8Array(4 * count);
+  for (let filled = 0; filled < copy.length; s++, offset = 0) {
+    const part = shards[s].subarray(offset, offset + copy.length - filled);
+    copy.set(part, filled);
+    filled += part.length;
+  }
+  return new Float32Array(copy.buffer);
+}
+
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -80,6 +96,10 @@ function parseManifest(text: string): ModelManifest {
 /**
  * Reads and verifies a model directory: manifest, every shard's sha-256 and size, every required
  * tensor's name and shape. Fails loudly (ModelDirectoryError) on anything wrong.
+ * A group's shards are all requested at once (Static Assets answer each after a round trip) and
+ * verified in order as they arrive. Tensors are views on the shards; only a tensor split between
+ * two shards (or not 4-byte aligned in one) is copied. The shards are the only full copy of the
+ * model in JS memory.
  */
 export async function loadModelDirectory(
   readFile: (path: string) => Promise<Uint8Array>,
@@ -89,14 +109,15 @@ export async function loadModelDirectory(
   const tensors: TensorMap = new Map();
   for (const group of manifest.weightsManifest) {
     const needed = group.weights.reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-    // One contiguous buffer per group, sized from the manifest; each shard is copied in as soon as it
-    // is verified and then dropped, so at most one shard exists beside it (memory: 128 MB isolates).
-    const joined = new Uint8Array(needed);
+    const reads = group.paths.map((path) => readFile(path));
+    // Awaited in order below; a later shard's failure must not go unhandled meanwhile.
+    for (const read of reads) read.catch(() => {});
+    const shards: Uint8Array[] = [];
     let filled = 0;
-    for (const path of group.paths) {
+    for (const [i, path] of group.paths.entries()) {
       let bytes: Uint8Array;
       try {
-        bytes = await readFile(path);
+        bytes = await reads[i];
       } catch (error) {
         throw new ModelDirectoryError(`shard ${path} cannot be read: ${(error as Error).message}`);
       }
@@ -107,17 +128,16 @@ export async function loadModelDirectory(
         throw new ModelDirectoryError(`shard ${path} is corrupt: sha-256 ${actual} does not match ${expected}`);
       if (filled + bytes.length > needed)
         throw new ModelDirectoryError(`shards hold more than the ${needed} bytes the manifest describes`);
-      joined.set(bytes, filled);
+      shards.push(bytes);
       filled += bytes.length;
     }
     if (filled !== needed)
       throw new ModelDirectoryError(`shards hold ${filled} bytes but the manifest describes ${needed}`);
-    // Each tensor is a view on the group's buffer (no per-tensor copies).
     let offset = 0;
     for (const w of group.weights) {
       if (w.dtype !== "float32") throw new ModelDirectoryError(`tensor ${w.name} has dtype ${w.dtype}; only float32`);
       const count = w.shape.reduce((a, b) => a * b, 1);
-      tensors.set(w.name, { shape: w.shape, values: new Float32Array(joined.buffer, joined.byteOffset + offset, count) });
+      tensors.set(w.name, { shape: w.shape, values: tensorValues(shards, offset, count) });
       offset += count * 4;
     }
   }

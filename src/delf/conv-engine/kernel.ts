@@ -25,6 +25,8 @@ export interface ConvKernel {
   winograd4Input(input: number, inH: number, inW: number, inC: number, ty0: number, ty1: number, v: number, plane: number, tmp: number): void;
   winograd4Filter(packed: number, inC: number, p0: number, count: number, u: number, plane: number, tmp: number): void;
   winograd4Output(m: number, mC: number, plane: number, outH: number, outW: number, outC: number, o0: number, ty0: number, ty1: number, bias: number, relu: number, output: number, tmp: number): void;
+  /** HWIO at `src` → 8-channel panels at `dst`, times `scale` per output channel (0: none); assembly/conv/pack.ts. */
+  packFilter(src: number, scale: number, taps: number, inC: number, outC: number, dst: number): void;
 }
 
 export interface ConvKernelModules {
@@ -88,7 +90,7 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
     if (!module) throw new Error("relaxed SIMD is not available in this runtime");
     // Synchronous instantiation of an already compiled module (allowed in Workers).
     const instance = new WebAssembly.Instance(module, { env: { memory: tfjsMemory() } });
-    type Transforms = "winograd4Input" | "winograd4Filter" | "winograd4Output";
+    type Transforms = "winograd4Input" | "winograd4Filter" | "winograd4Output" | "packFilter";
     const exports = instance.exports as unknown as Pick<ConvKernel, Transforms> & {
       conv4x8: ConvKernel["conv"];
       conv4x8s(...args: [...Parameters<ConvKernel["conv"]>, scratch: number, scratchBytes: number]): void;
@@ -99,8 +101,8 @@ export function convKernel(flavour: ConvKernelFlavour | null = bestConvKernelFla
       const scratch = tfjsMalloc(PACKED_A_SCRATCH_BYTES);
       conv = (...args) => exports.conv4x8s(...args, scratch, PACKED_A_SCRATCH_BYTES);
     }
-    const { winograd4Input, winograd4Filter, winograd4Output } = exports;
-    kernel = { flavour, tile, conv, winograd4Input, winograd4Filter, winograd4Output };
+    const { winograd4Input, winograd4Filter, winograd4Output, packFilter } = exports;
+    kernel = { flavour, tile, conv, winograd4Input, winograd4Filter, winograd4Output, packFilter };
     instances.set(`${flavour} ${tile}`, kernel);
   }
   return kernel;

@@ -80,36 +80,23 @@ const TMP_FLOATS = 160;
 const planeStride = (bytes: number) => Math.ceil(bytes / 4096) * 4096 + 64;
 
 /**
- * HWIO → panels [outChannels/8][tap][in][8], zero-filled past outChannels, each weight times its
- * output channel's `scale` (BatchNorm folded while packing: the same float32 product as
- * scaleOutputChannels, without a folded copy). One pass, 8 output channels at a time.
+ * Packs one HWIO filter at `into` (a tfjs-heap address) with the kernel's packFilter: panels
+ * [outChannels/8][tap][in][8], zero past outChannels, each weight times its output channel's `scale`
+ * (BatchNorm folded while packing: the same float32 product as scaleOutputChannels, without a folded
+ * copy). The raw weights and the scale are first copied to `stage` (taps·in·out + out floats of
+ * tfjs heap), where the kernel can read them.
  */
-export function packFilter(weights: Float32Array, scale: Float32Array | null, taps: number, inC: number, outC: number, into: Float32Array): void {
-  const k = scale ?? new Float32Array(outC).fill(1);
-  const rows = taps * inC;
-  const whole = outC - (outC % PANEL);
-  let at = 0;
-  for (let p = 0; p < whole; p += PANEL) {
-    const k0 = k[p], k1 = k[p + 1], k2 = k[p + 2], k3 = k[p + 3], k4 = k[p + 4], k5 = k[p + 5], k6 = k[p + 6], k7 = k[p + 7];
-    for (let r = 0, from = p; r < rows; r++, from += outC, at += PANEL) {
-      into[at] = weights[from] * k0;
-      into[at + 1] = weights[from + 1] * k1;
-      into[at + 2] = weights[from + 2] * k2;
-      into[at + 3] = weights[from + 3] * k3;
-      into[at + 4] = weights[from + 4] * k4;
-      into[at + 5] = weights[from + 5] * k5;
-      into[at + 6] = weights[from + 6] * k6;
-      into[at + 7] = weights[from + 7] * k7;
-    }
-  }
-  if (whole === outC) return;
-  for (let r = 0, from = whole; r < rows; r++, from += outC, at += PANEL)
-    for (let j = 0; j < PANEL; j++) into[at + j] = whole + j < outC ? weights[from + j] * k[whole + j] : 0;
+export function packFilter(kernel: ConvKernel, weights: Float32Array, scale: Float32Array | null, taps: number, inC: number, outC: number, into: number, stage: number): void {
+  const heap = backend().wasm.HEAPF32;
+  heap.set(weights, stage / 4);
+  const scaleAt = stage + 4 * weights.length;
+  if (scale) heap.set(scale, scaleAt / 4);
+  kernel.packFilter(stage, scale ? scaleAt : 0, taps, inC, outC, into);
 }
 
 export class WasmConvEngine implements ConvEngine {
   readonly name = "wasm" as const;
-  /** Bytes of the one packed allocation (weights + biases + a zero row). */
+  /** Bytes of the one packed allocation (weights + biases + a zero row + the scratch). */
   readonly packedBytes: number;
   private block: number;
   private readonly zeros: number;
@@ -133,14 +120,21 @@ export class WasmConvEngine implements ConvEngine {
     // A block holds at least one panel of 8 output channels.
     const maxWinogradIn = Math.max(0, ...specs.filter((_, i) => variants[i] === "f4x4").map((c) => c.inChannels));
     this.filterBlockFloats = maxWinogradIn ? Math.max(9 * planeStride(4 * maxWinogradIn * PANEL), Math.floor((options.filterBlockBytes ?? FILTER_BLOCK_BYTES) / 4)) : 0;
-    const scratch = variants.some((v) => v !== "none") ? 2 * this.chunkFloats + this.filterBlockFloats + TMP_FLOATS : 0;
-    const floats = specs.reduce((n, c) => n + weightFloats(c) + roundUp(c.outChannels), 0) + maxIn + scratch;
-    this.packedBytes = 4 * floats;
+    const winogradScratch = variants.some((v) => v !== "none") ? 2 * this.chunkFloats + this.filterBlockFloats + TMP_FLOATS : 0;
+    // The scratch also stages each raw filter while it is packed (packFilter).
+    const stageFloats = Math.max(...specs.map((c) => c.kernel * c.kernel * c.inChannels * c.outChannels + c.outChannels));
+    const packedFloats = specs.reduce((n, c) => n + weightFloats(c) + roundUp(c.outChannels), 0);
+    this.packedBytes = 4 * (packedFloats + maxIn + Math.max(winogradScratch, stageFloats));
     const b = backend();
     this.block = b.wasm._malloc(this.packedBytes) >>> 0;
     if (this.block === 0) throw new Error(`could not allocate ${this.packedBytes} bytes for the packed filters`);
     // HEAPF32 is read after the malloc: the heap may have grown.
     const heap = b.wasm.HEAPF32;
+    this.zeros = this.block + 4 * packedFloats;
+    this.scratchV = this.zeros + 4 * maxIn;
+    this.scratchM = this.scratchV + 4 * this.chunkFloats;
+    this.scratchU = this.scratchM + 4 * this.chunkFloats;
+    this.scratchTmp = this.scratchU + 4 * this.filterBlockFloats;
     let at = this.block;
     for (const [i, spec] of specs.entries()) {
       let c;
@@ -152,21 +146,15 @@ export class WasmConvEngine implements ConvEngine {
       }
       const { kernel, inChannels, outChannels, stride } = spec;
       const paddedOut = roundUp(outChannels);
-      const wino = variants[i];
       const floats = weightFloats(spec);
-      packFilter(c.weights, c.scale, kernel * kernel, inChannels, outChannels, heap.subarray(at / 4, at / 4 + floats));
+      packFilter(this.kernel, c.weights, c.scale, kernel * kernel, inChannels, outChannels, at, this.scratchV);
       const bias = at + 4 * floats;
       heap.fill(0, bias / 4, bias / 4 + paddedOut);
       heap.set(c.bias, bias / 4);
-      this.convs.set(spec.scope, { winograd: wino, kernel, stride, inChannels, outChannels, paddedOut, weights: at, bias });
+      this.convs.set(spec.scope, { winograd: variants[i], kernel, stride, inChannels, outChannels, paddedOut, weights: at, bias });
       at = bias + 4 * paddedOut;
     }
-    this.zeros = at;
-    heap.fill(0, at / 4, at / 4 + maxIn);
-    this.scratchV = at + 4 * maxIn;
-    this.scratchM = this.scratchV + 4 * this.chunkFloats;
-    this.scratchU = this.scratchM + 4 * this.chunkFloats;
-    this.scratchTmp = this.scratchU + 4 * this.filterBlockFloats;
+    heap.fill(0, this.zeros / 4, this.zeros / 4 + maxIn);
   }
 
   conv(x: tf.Tensor4D, scope: string, relu: boolean): tf.Tensor4D {
