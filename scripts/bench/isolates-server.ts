@@ -11,6 +11,7 @@
 import { cp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Miniflare } from "miniflare";
+import protobuf from "protobufjs/minimal.js";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { wrangler } from "./dev-server";
 
@@ -21,21 +22,17 @@ export interface IsolatesServer {
   dispose(): Promise<void>;
 }
 
-/** `wasm` with a custom section (id 0) named `name` appended: a valid module with other bytes. */
+/**
+ * `wasm` with a custom section (id 0) named `name` appended: a valid module with other bytes. The
+ * section's size and the name's length are unsigned LEB128, protobuf's varint (protobufjs's Writer).
+ */
 export function withCustomSection(wasm: Uint8Array, name: string): Uint8Array<ArrayBuffer> {
-  const leb = (n: number) => {
-    const out: number[] = [];
-    do {
-      let byte = n & 0x7f;
-      n >>>= 7;
-      if (n) byte |= 0x80;
-      out.push(byte);
-    } while (n);
-    return out;
-  };
-  const nameBytes = new TextEncoder().encode(name);
-  const body = [...leb(nameBytes.length), ...nameBytes];
-  return new Uint8Array([...wasm, 0, ...leb(body.length), ...body]);
+  const body = protobuf.Writer.create().bytes(new TextEncoder().encode(name)).finish();
+  const section = protobuf.Writer.create().uint32(0).bytes(body).finish();
+  const out = new Uint8Array(wasm.length + section.length);
+  out.set(wasm);
+  out.set(section, wasm.length);
+  return out;
 }
 
 /** Bundles the app of `config` into `dir`, then one copy of the bundle per isolate, each with distinct wasm bytes. */
