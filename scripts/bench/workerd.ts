@@ -1,5 +1,5 @@
 /**
- * `bench -- workerd [--runs 3] [--isolates 2] [--compare-tiles 4x8] [--json]`
+ * `bench -- workerd [--runs 3] [--isolates 2] [--compare-tiles 4x8] [--engine wasm|tfjs] [--json]`
  * DELF extraction timed inside workerd (vitest-pool-workers: each of --isolates is a fresh workerd
  * process, hence a cold isolate) and in this Node process, with the same code
  * (scripts/bench/workerd/measure.ts): cold path in parts, then --runs warm pyramids alternating with
@@ -11,24 +11,31 @@
  * run right after it (`workerdColdOverNext`); `…ColdAnswer…` count every cold part before it too.
  * `workerdProbeColdOverEnd`: a fixed JS float loop timed just before the first pyramid over the same loop
  * after the warm runs (measure.ts, cpuProbe): above 1 when the whole vCPU was slow at the cold start.
+ * --engine tfjs measures the model on the plain tfjs conv engine instead (the product before its wasm
+ * engine): the same cold-start ratios for the path the cold-start figures of issue 12 were taken on.
  */
 import { parseArgs } from "node:util";
 import { loadNodeWasmModules } from "../../src/runtime/wasm-modules.node.js";
 import { measureExtraction, type ExtractionMeasurement } from "./workerd/measure";
 import { runInWorkerd } from "./workerd/run";
 import type { ConvKernelTile } from "../../src/delf/conv-engine/kernel";
+import type { ConvEngineName } from "../../src/delf/conv-engine";
 
-const inWorkerd = (runs: number, compareTiles: ConvKernelTile[]) => runInWorkerd<ExtractionMeasurement>("extract", "WORKERD_BENCH", { runs, compareTiles });
+const inWorkerd = (runs: number, compareTiles: ConvKernelTile[], engine: ConvEngineName) => runInWorkerd<ExtractionMeasurement>("extract", "WORKERD_BENCH", { runs, compareTiles, engine });
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { runs: { type: "string", default: "3" }, isolates: { type: "string", default: "2" }, "compare-tiles": { type: "string", default: "" }, json: { type: "boolean" } } });
+  const { values } = parseArgs({ args: argv, options: { runs: { type: "string", default: "3" }, isolates: { type: "string", default: "2" }, "compare-tiles": { type: "string", default: "" }, engine: { type: "string", default: "wasm" }, json: { type: "boolean" } } });
   const runs = Number(values.runs), isolates = Number(values.isolates);
   const compareTiles = (values["compare-tiles"] ? values["compare-tiles"].split(",") : []) as ConvKernelTile[];
-  const node = await measureExtraction(await loadNodeWasmModules(), runs, compareTiles);
+  const engine = values.engine as ConvEngineName;
+  if (engine !== "wasm" && engine !== "tfjs") throw new RangeError("--engine is wasm or tfjs");
+  if (engine === "tfjs" && compareTiles.length) throw new RangeError("--compare-tiles compares the wasm engine's tiles: not with --engine tfjs");
+  const node = await measureExtraction(await loadNodeWasmModules(), runs, compareTiles, engine);
   const workerd: ExtractionMeasurement[] = [];
-  for (let i = 0; i < isolates; i++) workerd.push(await inWorkerd(runs, compareTiles));
+  for (let i = 0; i < isolates; i++) workerd.push(await inWorkerd(runs, compareTiles, engine));
   const workerdWarm = workerd.map((w) => w.warmMedianMs).sort((a, b) => a - b)[Math.floor((workerd.length - 1) / 2)];
   const result = {
+    engine,
     nodeMedianMs: node.warmMedianMs,
     workerdMedianMs: workerdWarm,
     workerdOverNode: Number((workerdWarm / node.warmMedianMs).toFixed(2)),

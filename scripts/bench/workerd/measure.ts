@@ -18,6 +18,7 @@ import { buildModelDirectory, loadModelDirectory } from "../../../src/model/mode
 import { requiredModelTensors } from "../../../src/model/delf-tensors";
 import { syntheticModelTensors } from "../../../src/delf/synthetic";
 import { createDelfModel, type ModelLoadReport } from "../../../src/delf/model";
+import type { ConvEngineName } from "../../../src/delf/conv-engine";
 import { extractDelfFeatures, extractDelfFeaturesWith, type ExtractReport } from "../../../src/delf/extract";
 import { bestConvKernelFlavour, bestConvKernelTile, type ConvKernelTile } from "../../../src/delf/conv-engine/kernel";
 import { TUTORIAL_SCALES } from "../../../src/delf/constants";
@@ -77,7 +78,11 @@ function cpuProbe(): number {
   return round(median(passes));
 }
 
-export async function measureExtraction(modules: WasmModules, runs: number, compareTiles: ConvKernelTile[] = []): Promise<ExtractionMeasurement> {
+/**
+ * `engine` is the conv engine of the measured model: the product's "wasm" (default), or "tfjs" to time
+ * the cold path as it was before the wasm engine (its `speedup` is then ≈ 1: the baseline is the same convs).
+ */
+export async function measureExtraction(modules: WasmModules, runs: number, compareTiles: ConvKernelTile[] = [], engine: ConvEngineName = "wasm"): Promise<ExtractionMeasurement> {
   let t = performance.now();
   const lap = () => {
     const now = performance.now();
@@ -95,7 +100,7 @@ export async function measureExtraction(modules: WasmModules, runs: number, comp
   const readVerifyMs = lap();
   files.clear();
   const report: ModelLoadReport = { packMs: 0, warmUpMs: 0 };
-  const model = createDelfModel(loaded.tensors, loaded.manifest, { consumeTensors: true, report });
+  const model = createDelfModel(loaded.tensors, loaded.manifest, { consumeTensors: true, report, convEngine: engine });
   lap();
   const pixels = texture(256);
   const options = { scales: [...TUTORIAL_SCALES] };
