@@ -80,7 +80,8 @@ function cpuProbe(): number {
 
 /**
  * `engine` is the conv engine of the measured model: the product's "wasm" (default), or "tfjs" to time
- * the cold path as it was before the wasm engine (its `speedup` is then ≈ 1: the baseline is the same convs).
+ * the cold path as it was before the wasm engine (its `speedup` is then ≈ 0.9: the baseline runs the same
+ * XNNPACK convs without the tfjs engine's memory savings, docs/BENCHMARKS.md "Cold start, session 9").
  */
 export async function measureExtraction(modules: WasmModules, runs: number, compareTiles: ConvKernelTile[] = [], engine: ConvEngineName = "wasm"): Promise<ExtractionMeasurement> {
   let t = performance.now();
