@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadKernelsInNode } from "../../src/match/node-kernels";
 import { trainKMeans } from "../../src/retrieval/core/kmeans";
-import { serialiseCodebook, sha256Hex } from "../../src/retrieval/core/codebook";
+import { serialiseCodebook } from "../../src/retrieval/core/codebook";
+import { sha256Hex } from "../../src/bytes";
 
 const USAGE =
   "usage: npm run --silent cli -- train-codebook <descriptors.f32> [--words 4096] [--iterations 25] [--seed 0]\n" +

@@ -7,6 +7,7 @@
  * Reading works over any `readFile(path)` (file system in Node, ASSETS/R2 fetch in the Worker).
  */
 import { requiredModelTensors, type TensorSpec } from "./delf-tensors";
+import { sha256Hex } from "../bytes";
 
 export const MODEL_FORMAT = "delf-v1";
 export const MAX_SHARD_BYTES = 25 * 1024 * 1024;
@@ -55,11 +56,6 @@ function tensorValues(shards: Uint8Array[], offset: number, count: number): Floa
     filled += part.length;
   }
   return new Float32Array(copy.buffer);
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) =>

@@ -3,15 +3,11 @@
  * value = the FeatureSet JSON. A repeated image skips decoding and extraction.
  * The Worker uses the Workers Cache API (per data centre); Node uses an in-memory LRU.
  */
-import { toHex } from "./stream-hash";
+import { sha256Hex } from "../bytes";
 
 export interface FeatureCache {
   get(key: string): Promise<string | undefined>;
   put(key: string, value: string): Promise<void>;
-}
-
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
 }
 
 export async function featureCacheKey(imageBytes: Uint8Array, options: unknown, modelSource: string): Promise<string> {

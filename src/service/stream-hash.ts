@@ -3,6 +3,8 @@
  * the same as crypto.subtle.digest of the whole file). Web Crypto has no incremental digest: the
  * Worker uses workerd's crypto.DigestStream, Node its createHash (each front door gives its own).
  */
+import { toHex } from "../bytes";
+
 export interface StreamHash {
   update(piece: Uint8Array): Promise<void>;
   /** Lower-case hex of the digest; after it, no more updates. */
@@ -10,10 +12,6 @@ export interface StreamHash {
 }
 
 export type StreamHashFactory = () => StreamHash;
-
-export function toHex(digest: ArrayBuffer | Uint8Array): string {
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** workerd's DigestStream (a WritableStream whose `digest` resolves once it is closed). */
 export function digestStreamHash(): StreamHash {

@@ -4,6 +4,8 @@
  *   then numWords × dim float32 LE centroids, row-major. Nothing after.
  * Its sha-256 (lowercase hex, over the whole file) sits beside it in codebook.sha256.
  */
+import { sha256Hex } from "../../bytes";
+
 export interface Codebook {
   numWords: number;
   dim: number;
@@ -27,12 +29,6 @@ const HEADER_BYTES = 16;
 /** Upper bounds that keep a corrupt header from asking for absurd memory. */
 export const MAX_CODEBOOK_WORDS = 1 << 20;
 export const MAX_CODEBOOK_DIM = 256;
-
-/** sha-256 of `bytes` as lowercase hex (WebCrypto: Node 20 and workerd alike). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The asset bytes of `numWords × dim` row-major centroids. */
 export function serialiseCodebook(centroids: Float32Array, numWords: number, dim: number): Uint8Array {

@@ -1,5 +1,5 @@
 /** Retrieval core (issue 13): codebook, ASMK* signatures, shortlist scoring, geometric re-rank. */
-export { CodebookError, parseCodebook, serialiseCodebook, sha256Hex, type Codebook } from "./codebook";
+export { CodebookError, parseCodebook, serialiseCodebook, type Codebook } from "./codebook";
 export {
   databaseSignature, querySignature, encodeSignature, decodeSignature, DEFAULT_QUERY_MULTI_ASSIGN, type ImageSignature,
 } from "./signature";

@@ -7,7 +7,8 @@
  * trusts postings whose item number is the live one of its id. Postings of replaced or deleted
  * versions are ignored until a compaction drops them.
  */
-import { decodePostingRows, fromHex, scoreHexRows, toHex, WordCounts, type PostingScorer } from "./postings";
+import { decodePostingRows, fromHex, scoreHexRows, WordCounts, type PostingScorer } from "./postings";
+import { toHex } from "../../bytes";
 import { decodeVarintRow, encodeVarintRows, FORMAT_FIXED, FORMAT_VARINT, scoreVarintRows, type Entry } from "./varint-postings";
 import { packFeatures, unpackFeatures, type StoredFeatures } from "./packed-features";
 import type { FeatureSet } from "../../features/feature-set";

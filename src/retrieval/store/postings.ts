@@ -136,20 +136,10 @@ export function scoreHexRows(scorer: PostingScorer, word: number, rows: string[]
   return n;
 }
 
-/** Hex ⇄ bytes: D1 returns BLOBs as number arrays (slow); `hex(data)` and `unhex(?)` are ~4× faster. */
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 4096) {
-    const end = Math.min(bytes.length, i + 4096);
-    const parts = new Array<string>(end - i);
-    for (let j = i; j < end; j++) parts[j - i] = HEX[bytes[j]];
-    s += parts.join("");
-  }
-  return s;
-}
-
+/**
+ * Hex → bytes (the other way: bytes.ts toHex): D1 returns BLOBs as number arrays (slow); `hex(data)` and
+ * `unhex(?)` are ~4× faster.
+ */
 export function fromHex(text: string): Uint8Array {
   const out = new Uint8Array(text.length >>> 1);
   for (let i = 0; i < out.length; i++) {

@@ -1,5 +1,5 @@
 /** A small deterministic extraction shared by the Node and workerd tests (same literal digests). */
-import { sha256Hex } from "../../../src/model/model-directory";
+import { sha256Hex } from "../../../src/bytes";
 import type { Features, Pixels } from "../../../src/types";
 import type { NamedTensor } from "../../../src/delf/synthetic";
 import { syntheticDelfModel, type CreateModelOptions } from "../../../src/delf/model";

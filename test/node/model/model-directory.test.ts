@@ -1,6 +1,7 @@
 // The model directory reader: what it accepts and the exact reasons it refuses.
 import { describe, expect, it } from "vitest";
-import { buildModelDirectory, loadModelDirectory, sha256Hex } from "../../../src/model/model-directory";
+import { buildModelDirectory, loadModelDirectory } from "../../../src/model/model-directory";
+import { sha256Hex } from "../../../src/bytes";
 
 const tensors = [
   { name: "a", shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, 6]) },

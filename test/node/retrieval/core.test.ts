@@ -5,9 +5,10 @@ import { loadKernelsInNode } from "../../../src/match/node-kernels";
 import { SeededRandom } from "../../../src/match/prng";
 import {
   CodebookError, asmkSigma, assignWords, databaseSignature, decodeSignature, encodeSignature, hamming, parseCodebook,
-  querySignature, scoreShortlist, serialiseCodebook, sha256Hex, sigmaTable, type Codebook, type PostingList,
+  querySignature, scoreShortlist, serialiseCodebook, sigmaTable, type Codebook, type PostingList,
 } from "../../../src/retrieval/core";
 import { trainKMeans } from "../../../src/retrieval/core/kmeans";
+import { sha256Hex } from "../../../src/bytes";
 
 const kernels = () => loadKernelsInNode();
 

@@ -5,7 +5,8 @@
 import { beforeAll, expect, it } from "vitest";
 import { codebookFiles, resetIndex, retrievalApi, shifted, syntheticFeatures, testEnv, type Api } from "./helpers";
 import { D1RetrievalStore } from "../../../src/retrieval/store/d1-store";
-import { toHex, writeEntry, entryBytes } from "../../../src/retrieval/store/postings";
+import { writeEntry, entryBytes } from "../../../src/retrieval/store/postings";
+import { toHex } from "../../../src/bytes";
 import { decodeVarintRow } from "../../../src/retrieval/store/varint-postings";
 
 let api: Api;

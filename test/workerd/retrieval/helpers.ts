@@ -6,7 +6,8 @@
 import { env, applyD1Migrations } from "cloudflare:test";
 import { createApp } from "../../../src/http/app";
 import { workerPlatform } from "../../../src/worker-platform";
-import { serialiseCodebook, sha256Hex } from "../../../src/retrieval/core";
+import { serialiseCodebook } from "../../../src/retrieval/core";
+import { sha256Hex } from "../../../src/bytes";
 import { mulberry32 } from "../../shared/prng";
 import type { Bindings } from "../../../src/http/bindings";
 

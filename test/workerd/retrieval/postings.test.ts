@@ -2,7 +2,8 @@
 // gives (decodePostingRows on the bytes, then ShortlistScorer.addList): the same shortlist, bit for bit,
 // and the same word counts.
 import { expect, it } from "vitest";
-import { decodePostingRows, entryBytes, scoreHexRows, toHex, writeEntry, fromHex, WordCounts } from "../../../src/retrieval/store/postings";
+import { decodePostingRows, entryBytes, scoreHexRows, writeEntry, fromHex, WordCounts } from "../../../src/retrieval/store/postings";
+import { toHex } from "../../../src/bytes";
 import { ShortlistScorer } from "../../../src/retrieval/core";
 import { mulberry32 } from "../../shared/prng";
 
